@@ -1,0 +1,94 @@
+"""The server extension: traitlets configuration, route table and service wiring."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Dict, Enum, Float, Int, List, Unicode
+
+from .handlers.base import API_PREFIX
+from .settings import ExtensionSettings
+
+
+class LlamaNeuronApp(ExtensionApp):  # type: ignore[misc]
+    """Llama 2 on AWS Neuron (Inferentia2 / Trainium) from JupyterLab, with an offline local mode."""
+
+    name = "jupyter_llama_neuron"
+    load_other_extensions = True
+
+    backend = Enum(
+        ["auto", "sagemaker", "local"],
+        default_value="auto",
+        help="Where models run. 'auto' uses SageMaker when AWS credentials and a region resolve within "
+        "auto_detect_timeout seconds, else local mode.",
+    ).tag(config=True)
+    region = Unicode("", help="AWS region. Empty: AWS_REGION / AWS_DEFAULT_REGION / the profile's region.").tag(
+        config=True
+    )
+    role_arn = Unicode(
+        "", help="SageMaker execution role ARN. Empty: the SageMaker Studio execution role when running in Studio."
+    ).tag(config=True)
+    s3_bucket = Unicode("", help="Bucket for datasets and training output. Empty: SageMaker's default bucket.").tag(
+        config=True
+    )
+    allowed_model_ids = List(Unicode(), default_value=[], help="Catalog model ids users may use (empty: all).").tag(
+        config=True
+    )
+    allowed_instance_types = List(
+        Unicode(), default_value=[], help="Instance types users may choose (empty: all precompiled ones)."
+    ).tag(config=True)
+    auto_delete_idle_minutes = Int(
+        0, help="Delete endpoints with no invocations for this many minutes (0: never)."
+    ).tag(config=True)
+    local_model_paths = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        default_value={},
+        help="Local mode: map a catalog model id to a local Hugging Face model folder (e.g. a real "
+        "Llama-2-7b-hf). Unmapped ids use the bundled SmolLM2-135M-Instruct stand-in.",
+    ).tag(config=True)
+    data_dir = Unicode("", help="Where EULA records and local-mode state live. Empty: <jupyter data dir>/"
+                       "jupyter_llama_neuron.").tag(config=True)
+    auto_detect_timeout = Float(2.0, help="Seconds 'auto' waits for AWS credentials and a region.").tag(config=True)
+    aws_executor_workers = Int(4, help="Threads for blocking AWS calls.").tag(config=True)
+    local_torch_threads = Int(1, help="torch threads per local worker process.").tag(config=True)
+
+    handlers: list[tuple[str, Any]] = []
+
+    def extension_settings(self) -> ExtensionSettings:
+        data_dir = Path(self.data_dir or os.path.join(jupyter_data_dir(), "jupyter_llama_neuron"))
+        return ExtensionSettings(
+            backend=self.backend,
+            region=self.region,
+            role_arn=self.role_arn,
+            s3_bucket=self.s3_bucket,
+            allowed_model_ids=tuple(self.allowed_model_ids),
+            allowed_instance_types=tuple(self.allowed_instance_types),
+            auto_delete_idle_minutes=self.auto_delete_idle_minutes,
+            local_model_paths=dict(self.local_model_paths),
+            data_dir=data_dir,
+            auto_detect_timeout_s=self.auto_detect_timeout,
+            aws_executor_workers=self.aws_executor_workers,
+            local_torch_threads=self.local_torch_threads,
+        )
+
+    def initialize_settings(self) -> None:
+        from .services import Services
+
+        services = Services.create(self.extension_settings(), log=self.log)
+        self.settings.update({"jupyter_llama_neuron.services": services})
+        self.log.info("jupyter_llama_neuron: backend=%s data_dir=%s", self.backend, services.settings.data_dir)
+
+    def initialize_handlers(self) -> None:
+        from .handlers.routes import ROUTES
+
+        self.handlers.extend((rf"/{API_PREFIX}{pattern}", handler) for pattern, handler in ROUTES)
+
+    async def stop_extension(self) -> None:
+        services = self.settings.get("jupyter_llama_neuron.services")
+        if services is not None:
+            await services.close()

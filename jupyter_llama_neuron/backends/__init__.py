@@ -1,0 +1,1 @@
+"""The backend interface and its two implementations (SageMaker, local)."""

@@ -1,0 +1,138 @@
+"""One interface for the two places a model can run: SageMaker (AWS) and the user's machine (local mode).
+
+Services validate and apply policy before they call a backend; a backend only does what it is told and
+reports what exists. Everything here is plain data so handlers can serialise it and tests can compare it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+BackendName = Literal["sagemaker", "local"]
+
+# SageMaker's EndpointStatus values; local mode uses the same words so the UI has one vocabulary.
+EndpointStatus = Literal[
+    "Creating", "InService", "Updating", "SystemUpdating", "RollingBack", "Deleting", "Failed", "OutOfService"
+]
+TERMINAL_ENDPOINT_STATUSES: frozenset[str] = frozenset({"InService", "Failed", "OutOfService"})
+
+# Tags on every resource we create; listing by these finds them again after a restart.
+MANAGED_TAG = "jupyter-llama-neuron:managed"
+MODEL_ID_TAG = "jupyter-llama-neuron:model-id"
+CREATOR_TAG = "jupyter-llama-neuron:creator"
+CONFIG_TAG = "jupyter-llama-neuron:config"  # "ml.inf2.xlarge/1024/1/2/fp16"
+CLIENT_TOKEN_TAG = "jupyter-llama-neuron:client-token"
+TRAINING_JOB_TAG = "jupyter-llama-neuron:training-job"
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    """One precompiled Neuron configuration: the four OPTION_* values plus the instance they were compiled for."""
+
+    instance_type: str
+    n_positions: int
+    max_rolling_batch_size: int
+    tensor_parallel_degree: int
+    dtype: str
+
+    def to_env(self) -> dict[str, str]:
+        """The container environment that selects this precompiled graph (no Neuron compilation at start)."""
+        return {
+            "OPTION_N_POSITIONS": str(self.n_positions),
+            "OPTION_MAX_ROLLING_BATCH_SIZE": str(self.max_rolling_batch_size),
+            "OPTION_TENSOR_PARALLEL_DEGREE": str(self.tensor_parallel_degree),
+            "OPTION_DTYPE": self.dtype,
+        }
+
+    def to_tag(self) -> str:
+        return "/".join(
+            [self.instance_type, str(self.n_positions), str(self.max_rolling_batch_size),
+             str(self.tensor_parallel_degree), self.dtype]
+        )
+
+    @classmethod
+    def from_tag(cls, value: str) -> DeploymentConfig:
+        instance_type, n_positions, batch, tp, dtype = value.split("/")
+        return cls(instance_type, int(n_positions), int(batch), int(tp), dtype)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EndpointRequest:
+    """What a service asks a backend to create, after validation (EULA, precompiled tuple, name)."""
+
+    name: str
+    model_id: str
+    model_version: str
+    config: DeploymentConfig
+    creator: str
+    client_token: str | None = None
+    training_job: str | None = None  # deploy a fine-tuned model from this job's output
+
+
+@dataclass
+class Endpoint:
+    """An endpoint as it exists now (AWS or local store is the source of truth)."""
+
+    name: str
+    status: str
+    model_id: str
+    config: DeploymentConfig | None
+    created_at: datetime
+    backend: BackendName
+    failure_reason: str | None = None
+    training_job: str | None = None
+    client_token: str | None = None
+    # What actually answers: "Llama-2-7b on ml.inf2.xlarge" or "local stand-in: SmolLM2-135M ...".
+    serving_label: str = ""
+    last_invoked_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InvocationResult:
+    generated_text: str
+    tokens_out: int | None = None
+    latency_s: float | None = None
+    finish_reason: str | None = None
+
+
+class Backend(Protocol):
+    """Implemented by ``SageMakerBackend`` and ``LocalBackend``. Every method is non-blocking for the event loop."""
+
+    name: BackendName
+
+    async def identity(self) -> dict[str, Any]:
+        """Who/where we are: {"account", "region", "arn"} on AWS; {"machine", "model_readiness"...} locally."""
+        ...
+
+    async def create_endpoint(self, request: EndpointRequest) -> Endpoint: ...
+
+    async def list_endpoints(self) -> list[Endpoint]:
+        """Only the endpoints this extension created (by tag / local store)."""
+        ...
+
+    async def describe_endpoint(self, name: str) -> Endpoint:
+        """Raise ``errors.NotFound`` when it does not exist (or is not ours)."""
+        ...
+
+    async def delete_endpoint(self, name: str) -> None:
+        """Delete endpoint, endpoint config and model together. ``errors.NotFound`` when absent."""
+        ...
+
+    async def invoke(self, name: str, payload: dict[str, Any]) -> InvocationResult:
+        """``payload`` is the SageMaker body ``{"inputs": str, "parameters": {...}}``."""
+        ...
+
+    def invoke_stream(self, name: str, payload: dict[str, Any]) -> AsyncIterator[str]:
+        """Yield text chunks as they are generated; closing the iterator cancels the generation."""
+        ...
+
+    async def close(self) -> None:
+        """Stop workers/executors started by this backend."""
+        ...

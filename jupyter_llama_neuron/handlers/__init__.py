@@ -1,0 +1,1 @@
+"""Thin Tornado handlers: parse, call a service, return JSON. Logic lives in the services."""

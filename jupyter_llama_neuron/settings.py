@@ -1,0 +1,26 @@
+"""The extension's configuration as plain data, so services never depend on traitlets or Tornado."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+BackendChoice = Literal["auto", "sagemaker", "local"]
+
+
+@dataclass(frozen=True)
+class ExtensionSettings:
+    backend: BackendChoice = "auto"
+    region: str = ""
+    role_arn: str = ""
+    s3_bucket: str = ""
+    allowed_model_ids: tuple[str, ...] = ()  # empty = every catalog model
+    allowed_instance_types: tuple[str, ...] = ()  # empty = every precompiled instance type
+    auto_delete_idle_minutes: int = 0  # 0 = off
+    local_model_paths: dict[str, str] = field(default_factory=dict)  # catalog id -> HF folder
+    data_dir: Path = Path(".")
+    auto_detect_timeout_s: float = 2.0
+    aws_executor_workers: int = 4
+    local_torch_threads: int = 1
+    poll_interval_s: float = 15.0
