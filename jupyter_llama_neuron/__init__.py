@@ -13,6 +13,9 @@ except ImportError:  # running from a source tree that was never built
     __version__ = "dev"
 
 
+__all__ = ["__version__"]
+
+
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "jupyter-llama-neuron"}]
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Dict, Enum, Float, Int, List, Unicode
 
 from .handlers.base import API_PREFIX
-from .settings import ExtensionSettings
+from .settings import BackendChoice, ExtensionSettings
 
 
-class LlamaNeuronApp(ExtensionApp):  # type: ignore[misc]
+class LlamaNeuronApp(ExtensionApp):
     """Llama 2 on AWS Neuron (Inferentia2 / Trainium) from JupyterLab, with an offline local mode."""
 
     name = "jupyter_llama_neuron"
@@ -26,18 +26,19 @@ class LlamaNeuronApp(ExtensionApp):  # type: ignore[misc]
         help="Where models run. 'auto' uses SageMaker when AWS credentials and a region resolve within "
         "auto_detect_timeout seconds, else local mode.",
     ).tag(config=True)
-    region = Unicode("", help="AWS region. Empty: AWS_REGION / AWS_DEFAULT_REGION / the profile's region.").tag(
-        config=True
-    )
-    role_arn = Unicode(
-        "", help="SageMaker execution role ARN. Empty: the SageMaker Studio execution role when running in Studio."
+    region = Unicode(
+        "", help="AWS region. Empty: AWS_REGION / AWS_DEFAULT_REGION / the profile's region."
     ).tag(config=True)
-    s3_bucket = Unicode("", help="Bucket for datasets and training output. Empty: SageMaker's default bucket.").tag(
-        config=True
-    )
-    allowed_model_ids = List(Unicode(), default_value=[], help="Catalog model ids users may use (empty: all).").tag(
-        config=True
-    )
+    role_arn = Unicode(
+        "",
+        help="SageMaker execution role ARN. Empty: the execution role when running in SageMaker Studio.",
+    ).tag(config=True)
+    s3_bucket = Unicode(
+        "", help="Bucket for datasets and training output. Empty: SageMaker's default bucket."
+    ).tag(config=True)
+    allowed_model_ids = List(
+        Unicode(), default_value=[], help="Catalog model ids users may use (empty: all)."
+    ).tag(config=True)
     allowed_instance_types = List(
         Unicode(), default_value=[], help="Instance types users may choose (empty: all precompiled ones)."
     ).tag(config=True)
@@ -53,7 +54,9 @@ class LlamaNeuronApp(ExtensionApp):  # type: ignore[misc]
     ).tag(config=True)
     data_dir = Unicode("", help="Where EULA records and local-mode state live. Empty: <jupyter data dir>/"
                        "jupyter_llama_neuron.").tag(config=True)
-    auto_detect_timeout = Float(2.0, help="Seconds 'auto' waits for AWS credentials and a region.").tag(config=True)
+    auto_detect_timeout = Float(2.0, help="Seconds 'auto' waits for AWS credentials and a region.").tag(
+        config=True
+    )
     aws_executor_workers = Int(4, help="Threads for blocking AWS calls.").tag(config=True)
     local_torch_threads = Int(1, help="torch threads per local worker process.").tag(config=True)
 
@@ -62,7 +65,7 @@ class LlamaNeuronApp(ExtensionApp):  # type: ignore[misc]
     def extension_settings(self) -> ExtensionSettings:
         data_dir = Path(self.data_dir or os.path.join(jupyter_data_dir(), "jupyter_llama_neuron"))
         return ExtensionSettings(
-            backend=self.backend,
+            backend=cast(BackendChoice, self.backend),
             region=self.region,
             role_arn=self.role_arn,
             s3_bucket=self.s3_bucket,
@@ -81,7 +84,9 @@ class LlamaNeuronApp(ExtensionApp):  # type: ignore[misc]
 
         services = Services.create(self.extension_settings(), log=self.log)
         self.settings.update({"jupyter_llama_neuron.services": services})
-        self.log.info("jupyter_llama_neuron: backend=%s data_dir=%s", self.backend, services.settings.data_dir)
+        self.log.info(
+            "jupyter_llama_neuron: backend=%s data_dir=%s", self.backend, services.settings.data_dir
+        )
 
     def initialize_handlers(self) -> None:
         from .handlers.routes import ROUTES

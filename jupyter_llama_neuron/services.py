@@ -1,4 +1,4 @@
-"""The service container stored once in the Jupyter web app settings; handlers reach it through ``self.services``."""
+"""The service container kept in the Jupyter web app settings; handlers reach it as ``self.services``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from .backend_selection import BackendProvider
 from .catalog import Catalog, load_catalog
 from .endpoint_service import EndpointService
+from .errors import BadRequest
 from .eula import EulaStore
 from .settings import ExtensionSettings
 
@@ -30,6 +31,43 @@ class Services:
         backends = BackendProvider(settings, catalog, log)
         endpoints = EndpointService(settings, catalog, eula, backends)
         return cls(settings, catalog, eula, backends, endpoints)
+
+    def _allowed(self, model_id: str) -> bool:
+        return not self.settings.allowed_model_ids or model_id in self.settings.allowed_model_ids
+
+    def models(self) -> dict[str, Any]:
+        """``GET /models``: catalog summaries plus this server's licence records and allow-list."""
+        items = []
+        for summary in self.catalog.summaries():
+            summary["eula_accepted"] = self.eula.accepted(summary["id"])
+            summary["allowed"] = self._allowed(summary["id"])
+            items.append(summary)
+        return {"models": items}
+
+    def model_card(self, model_id: str) -> dict[str, Any]:
+        """``GET /models/{id}``: the card plus the licence record, allow-lists and local stand-in."""
+        card = self.catalog.card(model_id)
+        card["eula"] = self.eula.record(model_id)
+        card["eula_accepted"] = card["eula"] is not None
+        card["allowed"] = self._allowed(model_id)
+        allowed_instances = self.settings.allowed_instance_types
+        for row in card["precompiled_configs"]:
+            row["allowed"] = not allowed_instances or row["instance_type"] in allowed_instances
+        local_path = self.settings.local_model_paths.get(model_id)
+        if local_path:
+            card["local_stand_in"] = f"Local mode: the Hugging Face model in {local_path} answers for it."
+        return card
+
+    def accept_eula(self, model_id: str, body: Any, user: str) -> dict[str, Any]:
+        """``POST /models/{id}/eula`` with exactly ``{"accept": true}``."""
+        self.catalog.model(model_id)  # 404 before judging the body
+        if not isinstance(body, dict) or set(body) != {"accept"} or body["accept"] is not True:
+            raise BadRequest(
+                'To accept the licence send exactly {"accept": true}.',
+                hint="Read the Llama 2 Community License and Acceptable Use Policy linked on the model card.",
+                code="InvalidBody",
+            )
+        return self.eula.accept(model_id, user)
 
     async def status(self) -> dict[str, Any]:
         from . import __version__

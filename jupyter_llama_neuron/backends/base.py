@@ -15,7 +15,8 @@ BackendName = Literal["sagemaker", "local"]
 
 # SageMaker's EndpointStatus values; local mode uses the same words so the UI has one vocabulary.
 EndpointStatus = Literal[
-    "Creating", "InService", "Updating", "SystemUpdating", "RollingBack", "Deleting", "Failed", "OutOfService"
+    "Creating", "InService", "Updating", "SystemUpdating", "RollingBack", "Deleting", "Failed",
+    "OutOfService",
 ]
 TERMINAL_ENDPOINT_STATUSES: frozenset[str] = frozenset({"InService", "Failed", "OutOfService"})
 
@@ -30,7 +31,7 @@ TRAINING_JOB_TAG = "jupyter-llama-neuron:training-job"
 
 @dataclass(frozen=True)
 class DeploymentConfig:
-    """One precompiled Neuron configuration: the four OPTION_* values plus the instance they were compiled for."""
+    """One precompiled Neuron configuration: the four OPTION_* values and the instance it was compiled for."""
 
     instance_type: str
     n_positions: int
@@ -103,12 +104,12 @@ class InvocationResult:
 
 
 class Backend(Protocol):
-    """Implemented by ``SageMakerBackend`` and ``LocalBackend``. Every method is non-blocking for the event loop."""
+    """Implemented by ``SageMakerBackend`` and ``LocalBackend``; no method blocks the event loop."""
 
     name: BackendName
 
     async def identity(self) -> dict[str, Any]:
-        """Who/where we are: {"account", "region", "arn"} on AWS; {"machine", "model_readiness"...} locally."""
+        """Who/where we are: {"account", "region", "arn"} on AWS; machine facts in local mode."""
         ...
 
     async def create_endpoint(self, request: EndpointRequest) -> Endpoint: ...

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 API_PREFIX = "llama-neuron/api/v1"
 
 
-class ApiHandler(ExtensionHandlerMixin, APIHandler):  # type: ignore[misc]
+class ApiHandler(ExtensionHandlerMixin, APIHandler):
     """Base for every route. Subclasses decorate each verb with ``@web.authenticated``."""
 
     @property
@@ -38,12 +38,14 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):  # type: ignore[misc]
             raise BadRequest("The request body is empty.", hint="Send a JSON object.", code="InvalidBody")
         try:
             body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as err:
+        except (ValueError, UnicodeDecodeError, RecursionError) as err:  # RecursionError: absurdly deep JSON
             raise BadRequest(
                 f"The request body is not valid JSON: {err}.", hint="Send a JSON object.", code="InvalidJSON"
             ) from err
         if not isinstance(body, dict):
-            raise BadRequest("The request body must be a JSON object.", hint="Send {...}.", code="InvalidBody")
+            raise BadRequest(
+                "The request body must be a JSON object.", hint="Send {...}.", code="InvalidBody"
+            )
         return body
 
     def send_json(self, payload: Any, status: int = 200) -> None:
@@ -69,8 +71,11 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):  # type: ignore[misc]
                                               err.log_message else message, "hint": ""}}))
             return
         self.log.error("Unexpected error in %s", self.request.path, exc_info=exc_info)
-        self.finish(json.dumps({"error": {"code": "InternalError", "message": "The server failed unexpectedly: "
-                                          f"{err!r}", "hint": "See the Jupyter server log for the traceback."}}))
+        self.finish(json.dumps({"error": {
+            "code": "InternalError",
+            "message": f"The server failed unexpectedly: {err!r}",
+            "hint": "See the Jupyter server log for the traceback.",
+        }}))
 
     def _handle_request_exception(self, e: BaseException) -> None:
         if isinstance(e, ApiError):

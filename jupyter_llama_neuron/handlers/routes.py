@@ -1,4 +1,4 @@
-"""The route table (relative to ``/llama-neuron/api/v1``). Keep in sync with ``openapi.yaml`` (a test checks)."""
+"""The route table (relative to ``/llama-neuron/api/v1``); kept in sync with ``openapi.yaml`` by a test."""
 
 from __future__ import annotations
 

@@ -1,0 +1,285 @@
+"""Endpoints: every check happens here, before the backend is asked to do anything that costs money.
+
+Order of checks on create (the first failure answers): body shape (400), model known (404) and allowed
+(403), licence accepted (403), precompiled configuration (400) and allowed instance type (403), training
+job, endpoint name and client token (400); then, under one lock, idempotency by client token and name
+conflict (409).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from .backend_selection import BackendProvider
+from .backends.base import DeploymentConfig, Endpoint, EndpointRequest
+from .catalog import Catalog, describe_config, short_model_name
+from .errors import ApiError, BadRequest, Conflict
+from .eula import EulaStore
+from .inference_parameters import validate_invocation, validate_parameters
+from .settings import ExtensionSettings
+
+# SageMaker's rule for endpoint (and training job) names.
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+NAME_MAX = 63
+CLIENT_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CREATE_FIELDS = ("model_id", "config", "endpoint_name", "training_job", "client_token")
+# Statuses in which the instance is billed; a Failed endpoint has no running instance.
+UNBILLED_STATUSES = frozenset({"Failed"})
+
+
+def check_resource_name(name: Any, what: str = "endpoint_name") -> str:
+    if not isinstance(name, str) or not name or len(name) > NAME_MAX or not NAME_PATTERN.match(name):
+        raise BadRequest(
+            f"{what} {name!r} is not a valid SageMaker name: use 1 to {NAME_MAX} letters, digits and "
+            "hyphens, starting and ending with a letter or digit.",
+            hint="For example llama-2-7b-demo.",
+            code="InvalidName",
+        )
+    return name
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return _aware(value).isoformat()
+
+
+def _aware(value: datetime) -> datetime:
+    # Backends should give aware datetimes; a naive one is taken as UTC rather than local time.
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+class EndpointService:
+    def __init__(
+        self, settings: ExtensionSettings, catalog: Catalog, eula: EulaStore, backends: BackendProvider
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.eula = eula
+        self.backends = backends
+        self._create_lock = asyncio.Lock()
+        self._tokens: dict[str, str] = {}  # client_token -> endpoint name, for this server's lifetime
+
+    # --- views ----------------------------------------------------------------------------------------------
+
+    def view(self, endpoint: Endpoint, now: datetime | None = None) -> dict[str, Any]:
+        """The REST JSON for an endpoint, with the catalog's price and the cost accrued so far."""
+        now = now or datetime.now(timezone.utc)
+        created_at = _aware(endpoint.created_at)
+        age_s = max(0.0, (now - created_at).total_seconds())
+        config = endpoint.config
+        instance_type = config.instance_type if config else endpoint.extra.get("instance_type")
+        local = endpoint.backend == "local"
+        # Local mode bills nothing, so it shows no price rather than a cost that is not being incurred.
+        price = None if local or not instance_type else self.catalog.price_per_hour(instance_type)
+        billed = price is not None and endpoint.status not in UNBILLED_STATUSES
+        return {
+            "name": endpoint.name,
+            "status": endpoint.status,
+            "failure_reason": endpoint.failure_reason,
+            "model_id": endpoint.model_id,
+            "model_display_name": self.catalog.display_name(endpoint.model_id),
+            "config": config.to_json() if config else None,
+            "instance_type": instance_type,
+            "created_at": _iso(created_at),
+            "age_s": round(age_s, 1),
+            "backend": endpoint.backend,
+            "serving_label": endpoint.serving_label,
+            "training_job": endpoint.training_job,
+            "price_per_hour": price,
+            "cost_so_far": round(price * age_s / 3600.0, 4) if billed and price is not None else 0.0,
+            "last_invoked_at": _iso(endpoint.last_invoked_at),
+            "typical_minutes": self.catalog.typical_minutes(instance_type or "", local=local),
+        }
+
+    # --- list / describe / delete ---------------------------------------------------------------------------
+
+    async def list(self) -> dict[str, Any]:
+        backend = await self.backends.get()
+        endpoints = await backend.list_endpoints()
+        endpoints.sort(key=lambda e: _aware(e.created_at), reverse=True)
+        now = datetime.now(timezone.utc)
+        return {"endpoints": [self.view(e, now) for e in endpoints]}
+
+    async def describe(self, name: str) -> dict[str, Any]:
+        check_resource_name(name, "Endpoint name")
+        backend = await self.backends.get()
+        return self.view(await backend.describe_endpoint(name))
+
+    async def delete(self, name: str) -> dict[str, Any]:
+        check_resource_name(name, "Endpoint name")
+        backend = await self.backends.get()
+        # Token mappings stay: a late retry of the create that made this endpoint must not recreate it.
+        await backend.delete_endpoint(name)
+        return {"name": name, "deleted": True}
+
+    # --- create ---------------------------------------------------------------------------------------------
+
+    def _validate_create(self, body: Any) -> tuple[str, DeploymentConfig, str | None, str | None, str | None]:
+        if not isinstance(body, dict):
+            raise BadRequest("The body must be a JSON object.", code="InvalidBody")
+        unknown = sorted(set(body) - set(CREATE_FIELDS))
+        if unknown:
+            raise BadRequest(
+                f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(CREATE_FIELDS)}.",
+                code="InvalidBody",
+            )
+        model_id = body.get("model_id")
+        if not isinstance(model_id, str) or not model_id:
+            raise BadRequest(
+                "model_id is required: the catalog id of the model to deploy.", code="InvalidBody"
+            )
+        for field in ("endpoint_name", "training_job", "client_token"):
+            if body.get(field) is not None and not isinstance(body[field], str):
+                raise BadRequest(f"{field} must be a string.", code="InvalidBody")
+
+        model = self.catalog.model(model_id)  # 404 for unknown ids
+        if self.settings.allowed_model_ids and model_id not in self.settings.allowed_model_ids:
+            raise ApiError(
+                f"{model['display_name']} is not allowed on this server.",
+                hint="Allowed models: " + ", ".join(self.settings.allowed_model_ids),
+                code="ModelNotAllowed",
+                status=403,
+            )
+        self.eula.require(model_id)
+
+        raw_config = body.get("config")
+        config = (
+            self.catalog.default_config(model_id)
+            if raw_config is None
+            else self.catalog.find_config(model_id, raw_config)
+        )
+        allowed_instances = self.settings.allowed_instance_types
+        if allowed_instances and config.instance_type not in allowed_instances:
+            usable = [c for c in self.catalog.precompiled(model_id) if c.instance_type in allowed_instances]
+            choice = (
+                "; ".join(f"{c.instance_type} {describe_config(c)}" for c in usable)
+                if usable
+                else "none for this model"
+            )
+            raise ApiError(
+                f"Instance type {config.instance_type} is not allowed on this server"
+                + (" (it is the model's default configuration)." if raw_config is None else "."),
+                hint=f"Allowed configurations for {model['display_name']}: {choice}.",
+                code="InstanceTypeNotAllowed",
+                status=403,
+            )
+
+        training_job = body.get("training_job")
+        if training_job is not None:
+            check_resource_name(training_job, "training_job")
+            if not model["training"]["supported"]:
+                raise BadRequest(
+                    f"{model['display_name']} cannot be fine-tuned here, so no training job can be "
+                    "deployed with it.",
+                    code="NotFineTunable",
+                )
+        endpoint_name = body.get("endpoint_name")
+        if endpoint_name is not None:
+            check_resource_name(endpoint_name)
+        client_token = body.get("client_token")
+        if client_token is not None and not CLIENT_TOKEN_PATTERN.match(client_token):
+            raise BadRequest(
+                "client_token must be 1 to 64 letters, digits, '-' or '_'.",
+                hint="Send a fresh random token per user action, e.g. a UUID.",
+                code="InvalidClientToken",
+            )
+        return model_id, config, endpoint_name, training_job, client_token
+
+    @staticmethod
+    def default_name(model_id: str, now: datetime | None = None) -> str:
+        stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
+        return f"{short_model_name(model_id)}-{stamp}"[:NAME_MAX].rstrip("-")
+
+    async def create(self, body: Any, user: str) -> dict[str, Any]:
+        model_id, config, endpoint_name, training_job, client_token = self._validate_create(body)
+        # Everything above is free; from here on the backend is involved.
+        backend = await self.backends.get()
+        async with self._create_lock:
+            existing = await backend.list_endpoints()
+            if client_token is not None:
+                previous = await self._by_token(client_token, existing, model_id, config)
+                if previous is not None:
+                    return self.view(previous)
+            # SageMaker endpoint names are unique regardless of case.
+            names = {e.name.lower() for e in existing}
+            if endpoint_name is None:
+                endpoint_name = self.default_name(model_id)
+                base, suffix = endpoint_name, 2
+                while endpoint_name.lower() in names:  # two quick deploys in the same second
+                    endpoint_name = f"{base[: NAME_MAX - 1 - len(str(suffix))]}-{suffix}"
+                    suffix += 1
+            elif endpoint_name.lower() in names:
+                raise Conflict(
+                    f"An endpoint named {endpoint_name} already exists.",
+                    hint="Choose another name, or delete the existing endpoint first.",
+                    code="EndpointExists",
+                )
+            request = EndpointRequest(
+                name=endpoint_name,
+                model_id=model_id,
+                model_version=self.catalog.model_version(model_id),
+                config=config,
+                creator=user,
+                client_token=client_token,
+                training_job=training_job,
+            )
+            endpoint = await backend.create_endpoint(request)
+            if client_token is not None:
+                self._tokens[client_token] = endpoint.name
+        return self.view(endpoint)
+
+    async def _by_token(
+        self, token: str, existing: builtins.list[Endpoint], model_id: str, config: DeploymentConfig
+    ) -> Endpoint | None:
+        """The endpoint an earlier request with this token created, if any (also found after a restart)."""
+        known = self._tokens.get(token)
+        match = next((e for e in existing if e.client_token == token or e.name == known), None)
+        if match is None:
+            if known is not None:
+                raise Conflict(
+                    f"client_token {token} was used for endpoint {known}, which no longer exists.",
+                    hint="Send a new client_token to create a new endpoint.",
+                    code="ClientTokenReused",
+                )
+            return None
+        if match.model_id != model_id or (match.config is not None and match.config != config):
+            raise Conflict(
+                f"client_token {token} was already used to create endpoint {match.name} with a different "
+                "model or configuration.",
+                hint="Send a new client_token for a different request.",
+                code="ClientTokenReused",
+            )
+        self._tokens[token] = match.name
+        return match
+
+    # --- invoke ---------------------------------------------------------------------------------------------
+
+    async def invoke(self, name: str, body: Any) -> dict[str, Any]:
+        check_resource_name(name, "Endpoint name")
+        inputs, parameters = validate_invocation(body)
+        backend = await self.backends.get()
+        endpoint = await backend.describe_endpoint(name)
+        if endpoint.status != "InService":
+            raise Conflict(
+                f"Endpoint {name} is {endpoint.status}, not InService.",
+                hint="Wait until it is InService."
+                if endpoint.status == "Creating"
+                else (endpoint.failure_reason or "Deploy it again."),
+                code="EndpointNotInService",
+                details={"status": endpoint.status},
+            )
+        if endpoint.config is not None:
+            # The ranges that depend on the deployment: lengths cannot exceed its compiled context.
+            parameters = validate_parameters(parameters, context_length=endpoint.config.n_positions)
+        result = await backend.invoke(name, {"inputs": inputs, "parameters": parameters})
+        return {
+            "generated_text": result.generated_text,
+            "tokens_out": result.tokens_out,
+            "latency_s": result.latency_s,
+            "finish_reason": result.finish_reason,
+        }

@@ -1,0 +1,87 @@
+"""An in-memory backend that records every call, for service tests that must see what reaches a backend."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from jupyter_llama_neuron.backends.base import BackendName, Endpoint, EndpointRequest, InvocationResult
+from jupyter_llama_neuron.errors import NotFound
+
+
+@dataclass
+class FakeBackend:
+    name: BackendName = "sagemaker"
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    create_delay_s: float = 0.0
+    status_on_create: str = "Creating"
+    result: InvocationResult = field(
+        default_factory=lambda: InvocationResult("Paris.", tokens_out=2, latency_s=0.1, finish_reason="stop")
+    )
+
+    def mutating_calls(self) -> list[str]:
+        return [name for name, _ in self.calls if name in {"create_endpoint", "delete_endpoint", "invoke"}]
+
+    async def identity(self) -> dict[str, Any]:
+        self.calls.append(("identity", None))
+        return {"account": "123456789012", "region": "us-east-1", "arn": "arn:aws:iam::123456789012:user/t"}
+
+    async def create_endpoint(self, request: EndpointRequest) -> Endpoint:
+        self.calls.append(("create_endpoint", request))
+        if self.create_delay_s:
+            await asyncio.sleep(self.create_delay_s)  # lets concurrent creates interleave
+        endpoint = Endpoint(
+            name=request.name,
+            status=self.status_on_create,
+            model_id=request.model_id,
+            config=request.config,
+            created_at=datetime.now(timezone.utc),
+            backend=self.name,
+            training_job=request.training_job,
+            client_token=request.client_token,
+            serving_label=f"{request.model_id} on {request.config.instance_type}",
+        )
+        self.endpoints[request.name] = endpoint
+        return endpoint
+
+    async def list_endpoints(self) -> list[Endpoint]:
+        self.calls.append(("list_endpoints", None))
+        return list(self.endpoints.values())
+
+    async def describe_endpoint(self, name: str) -> Endpoint:
+        self.calls.append(("describe_endpoint", name))
+        if name not in self.endpoints:
+            raise NotFound(f"No endpoint {name}.")
+        return self.endpoints[name]
+
+    async def delete_endpoint(self, name: str) -> None:
+        self.calls.append(("delete_endpoint", name))
+        if self.endpoints.pop(name, None) is None:
+            raise NotFound(f"No endpoint {name}.")
+
+    async def invoke(self, name: str, payload: dict[str, Any]) -> InvocationResult:
+        self.calls.append(("invoke", (name, payload)))
+        return self.result
+
+    async def invoke_stream(self, name: str, payload: dict[str, Any]) -> AsyncIterator[str]:
+        self.calls.append(("invoke_stream", (name, payload)))
+        yield self.result.generated_text
+
+    async def close(self) -> None:
+        self.calls.append(("close", None))
+
+
+class FakeProvider:
+    """Stands in for ``BackendProvider`` and counts how often the backend was asked for."""
+
+    def __init__(self, backend: FakeBackend) -> None:
+        self.backend = backend
+        self.gets = 0
+
+    async def get(self) -> FakeBackend:
+        self.gets += 1
+        return self.backend
