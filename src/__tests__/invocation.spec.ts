@@ -1,0 +1,33 @@
+import {
+  endedImmediately,
+  maxNewTokensLimit,
+  validateMaxNewTokens
+} from '../models/invocation';
+
+describe('try it rules', () => {
+  const result = (text: string, finish: string | null = 'length') => ({
+    generated_text: text,
+    tokens_out: 3,
+    latency_s: 0.2,
+    finish_reason: finish
+  });
+
+  it('detects an answer that ended immediately', () => {
+    expect(endedImmediately(result('', 'eos_immediately'))).toBe(true);
+    expect(endedImmediately(result('  \n', 'eos'))).toBe(true);
+    expect(endedImmediately(result(' Paris.', 'eos_immediately'))).toBe(true);
+    expect(endedImmediately(result(' Paris.'))).toBe(false);
+  });
+
+  it('validates max_new_tokens against the context length', () => {
+    expect(validateMaxNewTokens('64', 1024)).toBeNull();
+    expect(validateMaxNewTokens('1024', 1024)).toBeNull();
+    expect(validateMaxNewTokens('1025', 1024)).toBe('too-large');
+    expect(validateMaxNewTokens('0', 1024)).toBe('too-small');
+    expect(validateMaxNewTokens('1.5', 1024)).toBe('not-integer');
+    expect(validateMaxNewTokens('', 1024)).toBe('not-integer');
+    expect(validateMaxNewTokens('4096', null)).toBeNull();
+    expect(validateMaxNewTokens('4097', null)).toBe('too-large');
+    expect(maxNewTokensLimit(2048)).toBe(2048);
+  });
+});

@@ -1,0 +1,318 @@
+/**
+ * Typed client for the server extension's REST API (`/llama-neuron/api/v1`).
+ *
+ * One function per endpoint; each takes the Jupyter `ServerConnection.ISettings` so requests carry the
+ * server's base URL, XSRF token and authentication. Every failure is turned into an `ApiRequestError`.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import {
+  IApiErrorBody,
+  ICreateEndpointRequest,
+  IDeleteEndpointResponse,
+  IEndpoint,
+  IEndpointList,
+  IEulaRecord,
+  IInvocationRequest,
+  IInvocationResult,
+  IModelCard,
+  IModelList,
+  IStatus
+} from './types';
+
+/** URL prefix of every route, relative to the server's base URL. */
+export const API_PREFIX = 'llama-neuron/api/v1';
+
+/** Longest server text we copy into an error message. */
+const MAX_BODY_CHARS = 300;
+
+/**
+ * An API call failed. `status` is the HTTP status (0 when the server could not be reached), `code` the
+ * server's stable error code (e.g. "EulaNotAccepted"), `hint` what the user can do about it.
+ */
+export class ApiRequestError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly hint: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(options: ApiRequestError.IOptions) {
+    super(options.message);
+    this.name = 'ApiRequestError';
+    this.status = options.status;
+    this.code = options.code;
+    this.hint = options.hint ?? '';
+    this.details = options.details ?? {};
+  }
+}
+
+export namespace ApiRequestError {
+  export interface IOptions {
+    status: number;
+    code: string;
+    message: string;
+    hint?: string;
+    details?: Record<string, unknown>;
+  }
+}
+
+/** Whether `value` is an `ApiRequestError` (type guard). */
+export function isApiRequestError(value: unknown): value is ApiRequestError {
+  return value instanceof ApiRequestError;
+}
+
+/** Turn anything thrown into an `ApiRequestError` so the UI has one error shape. */
+export function toApiRequestError(value: unknown): ApiRequestError {
+  if (value instanceof ApiRequestError) {
+    return value;
+  }
+  const message = value instanceof Error ? value.message : String(value);
+  return new ApiRequestError({ status: 0, code: 'ClientError', message });
+}
+
+function isErrorBody(value: unknown): value is IApiErrorBody {
+  if (typeof value !== 'object' || value === null || !('error' in value)) {
+    return false;
+  }
+  const error = (value as { error: unknown }).error;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string'
+  );
+}
+
+/** Shorten a non-JSON body (often an HTML error page) into one readable line. */
+export function summarizeBody(text: string): string {
+  let plain = text;
+  if (/<\s*(html|body|head|!doctype|title|h1|div|p)\b/i.test(text)) {
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text);
+    plain = title
+      ? title[1]
+      : text
+          .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+          .replace(/<[^>]+>/g, ' ');
+  }
+  plain = plain.replace(/\s+/g, ' ').trim();
+  if (plain.length > MAX_BODY_CHARS) {
+    plain = plain.slice(0, MAX_BODY_CHARS - 1) + '…';
+  }
+  return plain;
+}
+
+/** Build an `ApiRequestError` from a non-2xx response. */
+export async function errorFromResponse(
+  response: Response
+): Promise<ApiRequestError> {
+  let text = '';
+  try {
+    text = await response.text();
+  } catch {
+    text = '';
+  }
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (isErrorBody(parsed)) {
+    const { code, message, hint, details } = parsed.error;
+    return new ApiRequestError({
+      status: response.status,
+      code: typeof code === 'string' && code ? code : `HTTP${response.status}`,
+      message,
+      hint: typeof hint === 'string' ? hint : '',
+      details
+    });
+  }
+  // Not our JSON: Jupyter's own error pages (404 when the server extension is not enabled, 403 XSRF...).
+  const summary = summarizeBody(text);
+  const statusText = response.statusText ? ` ${response.statusText}` : '';
+  const message = summary
+    ? `Server returned ${response.status}${statusText}: ${summary}`
+    : `Server returned ${response.status}${statusText}`;
+  const hint =
+    response.status === 404
+      ? 'Is the jupyter_llama_neuron server extension installed and enabled? Check `jupyter server extension list` and restart JupyterLab.'
+      : '';
+  return new ApiRequestError({
+    status: response.status,
+    code: `HTTP${response.status}`,
+    message,
+    hint
+  });
+}
+
+/**
+ * Call the REST API and parse the JSON answer.
+ *
+ * @param settings - the Jupyter server connection settings
+ * @param path - route below `API_PREFIX`, e.g. `/models`
+ * @param init - fetch options
+ */
+export async function requestApi<T>(
+  settings: ServerConnection.ISettings,
+  path: string,
+  init: RequestInit = {}
+): Promise<T> {
+  const url = URLExt.join(settings.baseUrl, API_PREFIX, path);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ApiRequestError({
+      status: 0,
+      code: 'NetworkError',
+      message: `Could not reach the Jupyter server: ${message}`,
+      hint: 'Check that JupyterLab is still running and your network connection is up.'
+    });
+  }
+  if (!response.ok) {
+    throw await errorFromResponse(response);
+  }
+  const text = await response.text();
+  if (!text) {
+    return undefined as T;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiRequestError({
+      status: response.status,
+      code: 'InvalidResponse',
+      message: `The server sent a response that is not JSON: ${summarizeBody(text)}`
+    });
+  }
+}
+
+function jsonInit(method: string, body: unknown): RequestInit {
+  return {
+    method,
+    body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json' }
+  };
+}
+
+function segment(value: string): string {
+  return encodeURIComponent(value);
+}
+
+/** `GET /status`: active backend, identity, local model readiness. */
+export function getStatus(
+  settings: ServerConnection.ISettings
+): Promise<IStatus> {
+  return requestApi<IStatus>(settings, '/status');
+}
+
+/** `GET /models`: the catalog. */
+export function listModels(
+  settings: ServerConnection.ISettings
+): Promise<IModelList> {
+  return requestApi<IModelList>(settings, '/models');
+}
+
+/** `GET /models/{id}`: the model card. */
+export function getModel(
+  settings: ServerConnection.ISettings,
+  modelId: string
+): Promise<IModelCard> {
+  return requestApi<IModelCard>(settings, `/models/${segment(modelId)}`);
+}
+
+/** `POST /models/{id}/eula`: record the acceptance of the Llama 2 licence and AUP. */
+export function acceptEula(
+  settings: ServerConnection.ISettings,
+  modelId: string
+): Promise<IEulaRecord> {
+  return requestApi<IEulaRecord>(
+    settings,
+    `/models/${segment(modelId)}/eula`,
+    jsonInit('POST', { accept: true })
+  );
+}
+
+/** `GET /endpoints`: the endpoints this extension created. */
+export function listEndpoints(
+  settings: ServerConnection.ISettings
+): Promise<IEndpointList> {
+  return requestApi<IEndpointList>(settings, '/endpoints');
+}
+
+/** `POST /endpoints`: start creating an endpoint (202). */
+export function createEndpoint(
+  settings: ServerConnection.ISettings,
+  body: ICreateEndpointRequest
+): Promise<IEndpoint> {
+  return requestApi<IEndpoint>(settings, '/endpoints', jsonInit('POST', body));
+}
+
+/** `GET /endpoints/{name}` */
+export function getEndpoint(
+  settings: ServerConnection.ISettings,
+  name: string
+): Promise<IEndpoint> {
+  return requestApi<IEndpoint>(settings, `/endpoints/${segment(name)}`);
+}
+
+/** `DELETE /endpoints/{name}`: delete the endpoint, its endpoint config and model. */
+export function deleteEndpoint(
+  settings: ServerConnection.ISettings,
+  name: string
+): Promise<IDeleteEndpointResponse> {
+  return requestApi<IDeleteEndpointResponse>(
+    settings,
+    `/endpoints/${segment(name)}`,
+    { method: 'DELETE' }
+  );
+}
+
+/** `POST /endpoints/{name}/invocations` */
+export function invokeEndpoint(
+  settings: ServerConnection.ISettings,
+  name: string,
+  body: IInvocationRequest
+): Promise<IInvocationResult> {
+  return requestApi<IInvocationResult>(
+    settings,
+    `/endpoints/${segment(name)}/invocations`,
+    jsonInit('POST', body)
+  );
+}
+
+/**
+ * The API bound to one server: what the UI and the models use (and what tests replace).
+ */
+export interface IApiClient {
+  getStatus(): Promise<IStatus>;
+  listModels(): Promise<IModelList>;
+  getModel(modelId: string): Promise<IModelCard>;
+  acceptEula(modelId: string): Promise<IEulaRecord>;
+  listEndpoints(): Promise<IEndpointList>;
+  createEndpoint(body: ICreateEndpointRequest): Promise<IEndpoint>;
+  getEndpoint(name: string): Promise<IEndpoint>;
+  deleteEndpoint(name: string): Promise<IDeleteEndpointResponse>;
+  invokeEndpoint(
+    name: string,
+    body: IInvocationRequest
+  ): Promise<IInvocationResult>;
+}
+
+/** Bind every API function to `settings`. */
+export function createApiClient(
+  settings: ServerConnection.ISettings
+): IApiClient {
+  return {
+    getStatus: () => getStatus(settings),
+    listModels: () => listModels(settings),
+    getModel: modelId => getModel(settings, modelId),
+    acceptEula: modelId => acceptEula(settings, modelId),
+    listEndpoints: () => listEndpoints(settings),
+    createEndpoint: body => createEndpoint(settings, body),
+    getEndpoint: name => getEndpoint(settings, name),
+    deleteEndpoint: name => deleteEndpoint(settings, name),
+    invokeEndpoint: (name, body) => invokeEndpoint(settings, name, body)
+  };
+}

@@ -1,0 +1,70 @@
+import React from 'react';
+
+import { IStatus } from '../api/types';
+import { usePanelServices } from '../context';
+import { Loadable } from '../models/loadable';
+import { ErrorBanner } from './ErrorBanner';
+import { LocalModelStatus } from './LocalModelStatus';
+
+export interface IBackendHeaderProps {
+  status: Loadable<IStatus>;
+  onRetry: () => void;
+}
+
+/**
+ * Which backend answers (local mode or SageMaker with region and account), the local model's
+ * conversion progress, and where prices come from.
+ */
+export function BackendHeader(props: IBackendHeaderProps): JSX.Element {
+  const { trans } = usePanelServices();
+  const { status } = props;
+  return (
+    <header className="jp-LlamaNeuron-header" data-testid="llama-neuron-header">
+      <div className="jp-LlamaNeuron-header-row">
+        <h2 className="jp-LlamaNeuron-header-title">
+          {trans.__('Llama 2 on Neuron')}
+        </h2>
+        {status.kind === 'loading' && (
+          <span className="jp-LlamaNeuron-muted" role="status">
+            {trans.__('Connecting to the server…')}
+          </span>
+        )}
+        {status.kind === 'ready' && (
+          <span
+            className="jp-LlamaNeuron-backend"
+            data-backend={status.value.backend}
+            data-testid="llama-neuron-backend-label"
+            title={
+              status.value.reason
+                ? status.value.reason
+                : trans.__('Backend: %1', status.value.backend)
+            }
+          >
+            {status.value.label}
+          </span>
+        )}
+        {status.kind === 'ready' && status.value.price_label && (
+          <span
+            className="jp-LlamaNeuron-muted jp-LlamaNeuron-header-prices"
+            data-testid="llama-neuron-price-label"
+          >
+            {trans.__('Prices: %1', status.value.price_label)}
+          </span>
+        )}
+      </div>
+      {status.kind === 'ready' && status.value.reason && (
+        <p className="jp-LlamaNeuron-muted jp-LlamaNeuron-header-reason">
+          {status.value.reason}
+        </p>
+      )}
+      {status.kind === 'ready' && <LocalModelStatus status={status.value} />}
+      {status.kind === 'error' && (
+        <ErrorBanner
+          error={status.error}
+          title={trans.__('Could not read the backend status')}
+          onRetry={props.onRetry}
+        />
+      )}
+    </header>
+  );
+}

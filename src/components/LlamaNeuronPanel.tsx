@@ -1,0 +1,413 @@
+import { Notification } from '@jupyterlab/apputils';
+import React, { useCallback, useEffect, useRef, useState } from 'react';
+
+import { ApiRequestError, toApiRequestError } from '../api/client';
+import {
+  IEndpoint,
+  IEulaRecord,
+  IModelCard,
+  IModelSummary,
+  IStatus
+} from '../api/types';
+import { usePanelServices } from '../context';
+import {
+  DEFAULT_CATALOG_FILTER,
+  ICatalogFilter
+} from '../models/catalogFilter';
+import { ClientTokenBook } from '../models/deployForm';
+import { failed, Loadable, LOADING, ready } from '../models/loadable';
+import { PanelNavigator, PanelTab } from '../models/panelNavigator';
+import { BackendHeader } from './BackendHeader';
+import { CatalogView } from './CatalogView';
+import { DeployForm } from './DeployForm';
+import { ErrorBanner } from './ErrorBanner';
+import { EulaDialog } from './EulaDialog';
+import { ModelDetail } from './ModelDetail';
+import { ResourcesView } from './ResourcesView';
+
+export interface ILlamaNeuronPanelProps {
+  navigator: PanelNavigator;
+}
+
+type CatalogPage =
+  | { kind: 'list' }
+  | { kind: 'detail'; modelId: string }
+  | { kind: 'deploy'; modelId: string };
+
+type PendingAction = 'quick' | 'custom';
+
+interface IEulaRequest {
+  modelId: string;
+  then: PendingAction;
+}
+
+/** While the local model converts, re-read the status this often (ms). */
+const CONVERTING_STATUS_INTERVAL = 2000;
+
+const TABS: PanelTab[] = ['catalog', 'resources'];
+
+/**
+ * The main panel: backend header, and two tabs — Catalog (search, model card, EULA, deploy) and
+ * Resources (endpoints with status, cost, delete, try it).
+ */
+export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
+  const services = usePanelServices();
+  const { api, endpoints, notifier, trans } = services;
+  const { navigator } = props;
+
+  const [tab, setTab] = useState<PanelTab>(navigator.tab);
+  const [status, setStatus] = useState<Loadable<IStatus>>(LOADING);
+  const [models, setModels] = useState<Loadable<IModelSummary[]>>(LOADING);
+  const [filter, setFilter] = useState<ICatalogFilter>(DEFAULT_CATALOG_FILTER);
+  const [page, setPage] = useState<CatalogPage>({ kind: 'list' });
+  const [cards, setCards] = useState<Record<string, Loadable<IModelCard>>>({});
+  const [eulaRequest, setEulaRequest] = useState<IEulaRequest | null>(null);
+  const [quickDeploying, setQuickDeploying] = useState<string | null>(null);
+  const [quickError, setQuickError] = useState<ApiRequestError | null>(null);
+  const quickTokens = useRef(new ClientTokenBook());
+  const mounted = useRef(true);
+  const tabRefs = useRef<Record<PanelTab, HTMLButtonElement | null>>({
+    catalog: null,
+    resources: null
+  });
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  // Commands and notifications can switch tabs.
+  useEffect(() => {
+    const onRequest = (_: PanelNavigator, requested: PanelTab): void =>
+      setTab(requested);
+    navigator.tabRequested.connect(onRequest);
+    return () => {
+      navigator.tabRequested.disconnect(onRequest);
+    };
+  }, [navigator]);
+
+  const loadStatus = useCallback(async (): Promise<void> => {
+    try {
+      const value = await api.getStatus();
+      if (mounted.current) {
+        setStatus(ready(value));
+      }
+    } catch (error) {
+      if (mounted.current) {
+        setStatus(failed(error));
+      }
+    }
+  }, [api]);
+
+  const loadModels = useCallback(async (): Promise<void> => {
+    setModels(LOADING);
+    try {
+      const value = await api.listModels();
+      if (mounted.current) {
+        setModels(ready(value.models));
+      }
+    } catch (error) {
+      if (mounted.current) {
+        setModels(failed(error));
+      }
+    }
+  }, [api]);
+
+  const loadCard = useCallback(
+    async (modelId: string): Promise<void> => {
+      setCards(current => ({ ...current, [modelId]: LOADING }));
+      try {
+        const card = await api.getModel(modelId);
+        if (mounted.current) {
+          setCards(current => ({ ...current, [modelId]: ready(card) }));
+        }
+      } catch (error) {
+        if (mounted.current) {
+          setCards(current => ({ ...current, [modelId]: failed(error) }));
+        }
+      }
+    },
+    [api]
+  );
+
+  // First load: status, catalog and the endpoint list, in parallel.
+  useEffect(() => {
+    void loadStatus();
+    void loadModels();
+    void endpoints.refresh();
+  }, [loadStatus, loadModels, endpoints]);
+
+  // Follow the local model's conversion.
+  const converting =
+    status.kind === 'ready' && status.value.local_model?.state === 'converting';
+  useEffect(() => {
+    if (!converting) {
+      return;
+    }
+    const handle = window.setTimeout(
+      () => void loadStatus(),
+      CONVERTING_STATUS_INTERVAL
+    );
+    return () => window.clearTimeout(handle);
+  }, [converting, status, loadStatus]);
+
+  const statusValue = status.kind === 'ready' ? status.value : null;
+  const local = statusValue?.backend === 'local';
+
+  const openModel = (modelId: string): void => {
+    quickTokens.current = new ClientTokenBook();
+    setQuickError(null);
+    setPage({ kind: 'detail', modelId });
+    const current = cards[modelId];
+    if (!current || current.kind === 'error') {
+      void loadCard(modelId);
+    }
+  };
+
+  const onDeployed = (endpoint: IEndpoint, modelId: string): void => {
+    endpoints.upsert(endpoint);
+    notifier?.deployStarted(endpoint);
+    setPage({ kind: 'detail', modelId });
+    setTab('resources');
+    navigator.requestTab('resources');
+  };
+
+  const quickDeploy = async (card: IModelCard): Promise<void> => {
+    if (quickDeploying) {
+      return;
+    }
+    setQuickDeploying(card.id);
+    setQuickError(null);
+    const request = { model_id: card.id };
+    try {
+      const endpoint = await api.createEndpoint({
+        ...request,
+        client_token: quickTokens.current.tokenFor(request)
+      });
+      if (mounted.current) {
+        onDeployed(endpoint, card.id);
+      } else {
+        endpoints.upsert(endpoint);
+        notifier?.deployStarted(endpoint);
+      }
+    } catch (reason) {
+      const error = toApiRequestError(reason);
+      if (!mounted.current) {
+        Notification.error(error.message, { autoClose: false });
+        return;
+      }
+      setQuickError(error);
+      if (error.status === 403 && error.code === 'EulaNotAccepted') {
+        setEulaRequest({ modelId: card.id, then: 'quick' });
+      }
+    } finally {
+      if (mounted.current) {
+        setQuickDeploying(null);
+      }
+    }
+  };
+
+  const runAction = (card: IModelCard, action: PendingAction): void => {
+    if (action === 'quick') {
+      void quickDeploy(card);
+    } else {
+      setPage({ kind: 'deploy', modelId: card.id });
+    }
+  };
+
+  /** Quick/Custom deploy: ask for the licence first when it was never accepted. */
+  const startAction = (card: IModelCard, action: PendingAction): void => {
+    if (!card.eula) {
+      setEulaRequest({ modelId: card.id, then: action });
+      return;
+    }
+    runAction(card, action);
+  };
+
+  const onEulaAccepted = (record: IEulaRecord): void => {
+    const request = eulaRequest;
+    setEulaRequest(null);
+    setQuickError(null);
+    let updated: IModelCard | null = null;
+    const current = request ? cards[request.modelId] : undefined;
+    if (request && current && current.kind === 'ready') {
+      updated = { ...current.value, eula: record, eula_accepted: true };
+      setCards(all => ({
+        ...all,
+        [request.modelId]: ready(updated as IModelCard)
+      }));
+    }
+    setModels(current =>
+      current.kind === 'ready'
+        ? ready(
+            current.value.map(model =>
+              model.id === record.model_id
+                ? { ...model, eula_accepted: true }
+                : model
+            )
+          )
+        : current
+    );
+    if (request && updated) {
+      runAction(updated, request.then);
+    }
+  };
+
+  const onTabKeyDown = (
+    event: React.KeyboardEvent<HTMLButtonElement>
+  ): void => {
+    const index = TABS.indexOf(tab);
+    let next: PanelTab | null = null;
+    if (event.key === 'ArrowRight') {
+      next = TABS[(index + 1) % TABS.length];
+    } else if (event.key === 'ArrowLeft') {
+      next = TABS[(index - 1 + TABS.length) % TABS.length];
+    } else if (event.key === 'Home') {
+      next = TABS[0];
+    } else if (event.key === 'End') {
+      next = TABS[TABS.length - 1];
+    }
+    if (next) {
+      event.preventDefault();
+      setTab(next);
+      tabRefs.current[next]?.focus();
+    }
+  };
+
+  const tabLabel = (value: PanelTab): string =>
+    value === 'catalog' ? trans.__('Catalog') : trans.__('Resources');
+
+  const pageCard =
+    page.kind === 'list' ? null : (cards[page.modelId] ?? LOADING);
+  const eulaCard =
+    eulaRequest && cards[eulaRequest.modelId]?.kind === 'ready'
+      ? (cards[eulaRequest.modelId] as { kind: 'ready'; value: IModelCard })
+          .value
+      : null;
+
+  return (
+    <div className="jp-LlamaNeuron-panel-body" data-testid="llama-neuron-panel">
+      <BackendHeader status={status} onRetry={() => void loadStatus()} />
+      <div
+        className="jp-LlamaNeuron-tabs"
+        role="tablist"
+        aria-label={trans.__('Llama 2 on Neuron sections')}
+      >
+        {TABS.map(value => (
+          <button
+            key={value}
+            ref={element => {
+              tabRefs.current[value] = element;
+            }}
+            type="button"
+            role="tab"
+            id={`jp-LlamaNeuron-tab-${value}`}
+            aria-selected={tab === value}
+            aria-controls={`jp-LlamaNeuron-tabpanel-${value}`}
+            tabIndex={tab === value ? 0 : -1}
+            className={`jp-LlamaNeuron-tab ${tab === value ? 'jp-mod-active' : ''}`}
+            data-testid={`llama-neuron-tab-${value}`}
+            onClick={() => setTab(value)}
+            onKeyDown={onTabKeyDown}
+          >
+            {tabLabel(value)}
+          </button>
+        ))}
+      </div>
+
+      <div
+        role="tabpanel"
+        id="jp-LlamaNeuron-tabpanel-catalog"
+        aria-labelledby="jp-LlamaNeuron-tab-catalog"
+        hidden={tab !== 'catalog'}
+        className="jp-LlamaNeuron-tabpanel"
+      >
+        {page.kind === 'list' && (
+          <CatalogView
+            models={models}
+            filter={filter}
+            local={local}
+            onFilterChange={setFilter}
+            onOpenModel={openModel}
+            onRetry={() => void loadModels()}
+          />
+        )}
+        {pageCard && pageCard.kind === 'loading' && (
+          <p className="jp-LlamaNeuron-muted" role="status">
+            {trans.__('Loading the model card…')}
+          </p>
+        )}
+        {pageCard && pageCard.kind === 'error' && page.kind !== 'list' && (
+          <>
+            <ErrorBanner
+              error={pageCard.error}
+              title={trans.__('Could not load the model card')}
+              onRetry={() => void loadCard(page.modelId)}
+            />
+            <button
+              type="button"
+              className="jp-LlamaNeuron-link-button"
+              onClick={() => setPage({ kind: 'list' })}
+            >
+              {trans.__('← Back to catalog')}
+            </button>
+          </>
+        )}
+        {pageCard && pageCard.kind === 'ready' && page.kind === 'detail' && (
+          <ModelDetail
+            card={pageCard.value}
+            status={statusValue}
+            deploying={quickDeploying === pageCard.value.id}
+            onBack={() => setPage({ kind: 'list' })}
+            onQuickDeploy={() => startAction(pageCard.value, 'quick')}
+            onCustomDeploy={() => startAction(pageCard.value, 'custom')}
+          >
+            {quickError && (
+              <ErrorBanner
+                error={quickError}
+                title={trans.__('The endpoint was not created')}
+                onDismiss={() => setQuickError(null)}
+              />
+            )}
+          </ModelDetail>
+        )}
+        {pageCard && pageCard.kind === 'ready' && page.kind === 'deploy' && (
+          <DeployForm
+            card={pageCard.value}
+            status={statusValue}
+            onCancel={() => setPage({ kind: 'detail', modelId: page.modelId })}
+            onDeployed={endpoint => onDeployed(endpoint, page.modelId)}
+            onEulaRequired={() =>
+              setEulaRequest({ modelId: page.modelId, then: 'custom' })
+            }
+          />
+        )}
+      </div>
+
+      <div
+        role="tabpanel"
+        id="jp-LlamaNeuron-tabpanel-resources"
+        aria-labelledby="jp-LlamaNeuron-tab-resources"
+        hidden={tab !== 'resources'}
+        className="jp-LlamaNeuron-tabpanel"
+      >
+        {tab === 'resources' && (
+          <ResourcesView
+            local={local}
+            onBrowseCatalog={() => setTab('catalog')}
+          />
+        )}
+      </div>
+
+      {eulaCard && (
+        <EulaDialog
+          card={eulaCard}
+          onAccepted={onEulaAccepted}
+          onCancel={() => setEulaRequest(null)}
+        />
+      )}
+    </div>
+  );
+}

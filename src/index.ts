@@ -1,0 +1,173 @@
+/**
+ * Plugin wiring only: the "Llama 2 on Neuron" command, launcher card, palette entry, layout restorer and
+ * settings. Nothing here waits for the server.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import { createApiClient } from './api/client';
+import { CommandIDs } from './commands';
+import { IPanelServices } from './context';
+import { llamaNeuronIcon } from './icon';
+import { EndpointsModel } from './models/endpointsModel';
+import { PanelNavigator, PanelTab } from './models/panelNavigator';
+import { PanelSettings } from './models/panelSettings';
+import { EndpointNotifier } from './notifications';
+import { LlamaNeuronWidget } from './widgets/LlamaNeuronWidget';
+
+const PLUGIN_ID = 'jupyter-llama-neuron:plugin';
+const PANEL_ID = 'jp-LlamaNeuron-panel';
+const TRANSLATION_DOMAIN = 'jupyter_llama_neuron';
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description:
+    'Deploy Meta Llama 2 from SageMaker JumpStart on AWS Inferentia2, or locally, by clicking.',
+  autoStart: true,
+  optional: [
+    ILauncher,
+    ICommandPalette,
+    ILayoutRestorer,
+    ITranslator,
+    ISettingRegistry
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    launcher: ILauncher | null,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    translator: ITranslator | null,
+    settingRegistry: ISettingRegistry | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const settings = new PanelSettings();
+    const navigator = new PanelNavigator();
+    const api = createApiClient(app.serviceManager.serverSettings);
+    const tracker = new WidgetTracker<MainAreaWidget<LlamaNeuronWidget>>({
+      namespace: 'llama-neuron'
+    });
+
+    // Created on first open and kept for the session, so a deploy started before the panel was closed
+    // still ends with a notification.
+    let services: IPanelServices | null = null;
+    const getServices = (): IPanelServices => {
+      if (!services) {
+        const endpoints = new EndpointsModel({
+          source: api,
+          pollInterval: settings.values.pollInterval * 1000
+        });
+        const notifier = new EndpointNotifier({
+          model: endpoints,
+          settings,
+          trans,
+          onShow: () => {
+            void app.commands.execute(CommandIDs.open, { tab: 'resources' });
+          }
+        });
+        services = { api, endpoints, settings, trans, notifier };
+      }
+      return services;
+    };
+
+    settings.changed.connect((_, values) => {
+      if (services) {
+        services.endpoints.pollInterval = values.pollInterval * 1000;
+      }
+    });
+
+    if (settingRegistry) {
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(loaded => {
+          const apply = (): void =>
+            settings.update(loaded.composite as Record<string, unknown>);
+          apply();
+          loaded.changed.connect(apply);
+        })
+        .catch(reason => {
+          console.warn(
+            `${PLUGIN_ID}: settings could not be loaded, using defaults.`,
+            reason
+          );
+        });
+    }
+
+    app.commands.addCommand(CommandIDs.open, {
+      label: args =>
+        args['isPalette']
+          ? trans.__('Open Llama 2 on Neuron')
+          : trans.__('Llama 2 on Neuron'),
+      caption: trans.__(
+        'Deploy Meta Llama 2 on AWS Inferentia2 (or locally) by clicking'
+      ),
+      icon: args => (args['isPalette'] ? undefined : llamaNeuronIcon),
+      execute: args => {
+        const requested = args['tab'];
+        const tab: PanelTab | null =
+          requested === 'catalog' || requested === 'resources'
+            ? requested
+            : null;
+        let widget = tracker.find(() => true);
+        if (!widget || widget.isDisposed) {
+          const content = new LlamaNeuronWidget({
+            services: getServices(),
+            navigator
+          });
+          widget = new MainAreaWidget({ content });
+          widget.id = PANEL_ID;
+          widget.title.label = trans.__('Llama 2 on Neuron');
+          widget.title.caption = trans.__(
+            'Deploy and manage Llama 2 on AWS Inferentia2'
+          );
+          widget.title.icon = llamaNeuronIcon;
+          widget.title.closable = true;
+          void tracker.add(widget);
+        }
+        if (!widget.isAttached) {
+          app.shell.add(widget, 'main');
+        }
+        app.shell.activateById(widget.id);
+        if (tab) {
+          navigator.requestTab(tab);
+        }
+        return widget;
+      }
+    });
+
+    if (launcher) {
+      launcher.add({
+        command: CommandIDs.open,
+        category: trans.__('Other'),
+        rank: 10
+      });
+    }
+
+    if (palette) {
+      palette.addItem({
+        command: CommandIDs.open,
+        category: trans.__('Llama 2 on Neuron'),
+        args: { isPalette: true }
+      });
+    }
+
+    if (restorer) {
+      void restorer.restore(tracker, {
+        command: CommandIDs.open,
+        name: () => 'llama-neuron'
+      });
+    }
+  }
+};
+
+export default plugin;

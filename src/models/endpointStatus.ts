@@ -1,0 +1,33 @@
+/**
+ * Endpoint status vocabulary (SageMaker's EndpointStatus; local mode uses the same words).
+ */
+import { EndpointStatus, IEndpoint } from '../api/types';
+
+/** Statuses after which an endpoint does not change on its own: no need to poll it. */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set<EndpointStatus>([
+  'InService',
+  'Failed',
+  'OutOfService'
+]);
+
+/** Whether polling can stop for this status. */
+export function isTerminal(status: string): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** Whether the endpoint is on its way somewhere (shown with a spinner). */
+export function isTransitional(status: string): boolean {
+  return !isTerminal(status);
+}
+
+/** Seconds since the endpoint was created, from `created_at` (falls back to the server's `age_s`). */
+export function ageSeconds(
+  endpoint: Pick<IEndpoint, 'created_at' | 'age_s'>,
+  now: number = Date.now()
+): number {
+  const created = Date.parse(endpoint.created_at);
+  if (Number.isFinite(created)) {
+    return Math.max(0, (now - created) / 1000);
+  }
+  return Math.max(0, endpoint.age_s ?? 0);
+}

@@ -1,0 +1,40 @@
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { Locator } from '@playwright/test';
+
+/** Open the panel from the launcher card, as a user would. */
+export async function openPanelFromLauncher(
+  page: IJupyterLabPageFixture
+): Promise<Locator> {
+  const card = page.locator('.jp-LauncherCard', {
+    hasText: 'Llama 2 on Neuron'
+  });
+  await card.first().click();
+  const panel = page.getByTestId('llama-neuron-panel');
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+/** Accept the Llama 2 licence in the dialog when it is shown (it is, until accepted once per model). */
+export async function acceptEulaIfAsked(
+  page: IJupyterLabPageFixture
+): Promise<void> {
+  const dialog = page.getByTestId('llama-neuron-eula-dialog');
+  const form = page.getByTestId('llama-neuron-deploy-form');
+  const resources = page.getByTestId('llama-neuron-resources');
+  await expect(dialog.or(form).or(resources).first()).toBeVisible();
+  if (await dialog.isVisible()) {
+    const accept = page.getByTestId('llama-neuron-eula-accept');
+    await expect(accept).toBeDisabled();
+    await page.getByTestId('llama-neuron-eula-checkbox').check();
+    await accept.click();
+    await expect(dialog).toBeHidden();
+  }
+}
+
+export async function searchCatalog(
+  page: IJupyterLabPageFixture,
+  query: string
+): Promise<void> {
+  const search = page.getByTestId('llama-neuron-search');
+  await search.fill(query);
+}
