@@ -20,6 +20,7 @@ import pytest
 pytest_plugins: list[str] = [
     "pytest_jupyter.jupyter_server",
     "tests.aws_emulator",
+    "tests.tiny_model",
 ]
 # ------------------------------------------------------------------------------------------------------------
 

