@@ -16,7 +16,8 @@ test.describe('Catalog, model card and licence', () => {
     await openPanelFromLauncher(page);
     // The layout restorer saves the workspace shortly after a change.
     await page.waitForTimeout(2000);
-    await page.reload();
+    // Galata's default readiness check waits for the Launcher tab, which the restored panel replaces.
+    await page.reload({ waitForIsReady: false });
     await expect(page.getByTestId('llama-neuron-panel')).toBeVisible({
       timeout: 60000
     });
