@@ -1,7 +1,7 @@
 """Jupyter server start-up time with the extension enabled vs disabled (goal: ratio <= 1.05).
 
 Each run starts `jupyter server` on a free loopback port and measures the time until `/api/status` answers.
-Runs alternate between the two settings so background load affects both alike. Prints the medians and the ratio.
+Runs alternate between the two settings so background load affects both alike; prints medians and the ratio.
 Usage: python benchmarks/bench_startup.py [--runs 5]
 """
 
