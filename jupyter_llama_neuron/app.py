@@ -59,6 +59,9 @@ class LlamaNeuronApp(ExtensionApp):
     )
     aws_executor_workers = Int(4, help="Threads for blocking AWS calls.").tag(config=True)
     local_torch_threads = Int(1, help="torch threads per local worker process.").tag(config=True)
+    max_upload_mb = Float(
+        200.0, help="Largest dataset file a user may upload from the browser, in MB (larger: 413)."
+    ).tag(config=True)
 
     handlers: list[tuple[str, Any]] = []
 
@@ -77,6 +80,7 @@ class LlamaNeuronApp(ExtensionApp):
             auto_detect_timeout_s=self.auto_detect_timeout,
             aws_executor_workers=self.aws_executor_workers,
             local_torch_threads=self.local_torch_threads,
+            max_upload_mb=self.max_upload_mb,
         )
 
     def initialize_settings(self) -> None:

@@ -1,0 +1,509 @@
+"""Datasets: streamed uploads, the preflight service, and storing rendered training files where training reads
+them (S3 in SageMaker mode, ``<data_dir>/local/datasets`` in local mode).
+
+Sources a request can name: pasted ``content`` (at most ``MAX_INLINE_BYTES``), ``upload://<id>/<filename>``
+(a file streamed earlier to ``POST /datasets/uploads``) and, in SageMaker mode, ``s3://bucket/key-or-prefix``.
+All file and AWS work runs in worker threads (``asyncio.to_thread``), never on the event loop. S3 reads for a
+preflight can take minutes for a large file, so they do not use the SageMaker backend's small executor, where
+they would hold up endpoint calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import os
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, cast
+
+from .catalog import Catalog
+from .dataset_preflight import (
+    FORMATS,
+    DatasetFormat,
+    ErrorLog,
+    PreflightOptions,
+    error_report,
+    run_preflight,
+)
+from .errors import ApiError, BadRequest, NotFound
+from .prompt_template import parse_template
+from .settings import ExtensionSettings
+from .token_counting import load_token_counter
+
+if TYPE_CHECKING:
+    from .backend_selection import BackendProvider
+
+MAX_INLINE_BYTES = 1024 * 1024
+MAX_HOLDOUT = 1000
+DATASETS_PREFIX = "jupyter-llama-neuron/datasets"
+TRAIN_FILE = "train.jsonl"
+MANAGED_TAGGING = "jupyter-llama-neuron:managed=true"
+DEFAULT_MAX_INPUT_LENGTH = 2048
+_UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+_SAFE_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$")
+_S3_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?$")
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "PayloadTooLarge"
+
+
+def safe_filename(name: Any) -> str:
+    """The bare file name, or a 400 explaining which names are accepted."""
+    if not isinstance(name, str) or not name:
+        raise BadRequest("Give the file name (filename), e.g. train.jsonl.", code="InvalidFilename")
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    if not _SAFE_FILENAME.match(base):
+        raise BadRequest(
+            f"The file name {name!r} is not accepted.",
+            hint="Use letters, digits, spaces and . _ - ( ) + (at most 200 characters, not starting with a "
+            "dot).",
+            code="InvalidFilename",
+        )
+    return base
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Streamed uploads
+
+
+class Upload:
+    """One upload being written chunk by chunk to ``<dir>/<filename>.part``, renamed when complete."""
+
+    def __init__(self, root: Path, filename: str, limit_bytes: int) -> None:
+        self.upload_id = uuid.uuid4().hex
+        self.filename = filename
+        self.limit_bytes = limit_bytes
+        self.directory = root / self.upload_id
+        self.directory.mkdir(parents=True)
+        self.path = self.directory / filename
+        self._part = self.directory / (filename + ".part")
+        self._file: IO[bytes] | None = self._part.open("wb")
+        self.bytes = 0
+
+    def write(self, chunk: bytes) -> None:
+        """Append a chunk; over the limit the partial file is deleted and PayloadTooLarge raised.
+
+        Writes run on the event loop on purpose: Tornado hands over chunks of at most 64 KiB, and a local
+        disk absorbs that in microseconds (the same as Tornado's own body buffering)."""
+        if self._file is None:
+            return
+        self.bytes += len(chunk)
+        if self.bytes > self.limit_bytes:
+            self.abort()
+            raise too_large(self.limit_bytes)
+        self._file.write(chunk)
+
+    def finish(self) -> dict[str, Any]:
+        if self._file is None:
+            raise too_large(self.limit_bytes)
+        self._file.close()
+        self._file = None
+        os.replace(self._part, self.path)
+        return {"upload_id": self.upload_id, "uri": f"upload://{self.upload_id}/{self.filename}",
+                "bytes": self.bytes, "filename": self.filename}
+
+    def abort(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    @property
+    def aborted(self) -> bool:
+        return self._file is None
+
+
+def too_large(limit_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The upload is larger than the limit of {_megabytes(limit_bytes)}; nothing was kept.",
+        hint="Upload a smaller file, store it in S3 and give its s3:// URI, or ask the administrator to "
+        "raise c.LlamaNeuronApp.max_upload_mb.",
+    )
+
+
+def _megabytes(limit_bytes: int) -> str:
+    return f"{limit_bytes / (1024 * 1024):.3g} MB"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Request bodies
+
+
+@dataclass(frozen=True)
+class DatasetRequest:
+    options: PreflightOptions
+    filename: str | None = None
+    content: bytes | None = None
+    uri: str | None = None
+
+
+def max_input_length_spec(catalog: Catalog) -> dict[str, Any]:
+    """The ``max_input_length`` hyperparameter of the first fine-tunable model (the same for all of them)."""
+    for model_id in catalog.ids():
+        for hp in catalog.hyperparameters(model_id):
+            if hp["name"] == "max_input_length":
+                return hp
+    return {"default": DEFAULT_MAX_INPUT_LENGTH, "min": 1, "max": None}
+
+
+def parse_request(body: dict[str, Any], catalog: Catalog) -> DatasetRequest:
+    """Validate a preflight/datasets body; every problem is a 400 (413 for oversized pasted content)."""
+    known = {"filename", "content", "uri", "dataset_format", "template", "max_input_length", "holdout"}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise BadRequest(
+            f"Unknown fields: {', '.join(unknown)}.", hint="Allowed: " + ", ".join(sorted(known)),
+            code="InvalidBody",
+        )
+    dataset_format = body.get("dataset_format")
+    if dataset_format not in FORMATS:
+        raise BadRequest(
+            f"Unknown dataset_format {dataset_format!r}.",
+            hint='"domain": plain text (.txt) or JSON Lines with a text field; "instruction": JSON Lines '
+            "with instruction, context and response fields, rendered through the prompt template.",
+            code="UnknownFormat",
+        )
+    template = body.get("template")
+    if template is not None and not isinstance(template, str):
+        raise BadRequest("template must be a string.", code="InvalidTemplate")
+    parsed_template = parse_template(template) if dataset_format == "instruction" else None
+
+    spec = max_input_length_spec(catalog)
+    max_input_length = body.get("max_input_length", spec["default"])
+    if max_input_length is None:
+        max_input_length = spec["default"]
+    low, high = spec.get("min") or 1, spec.get("max")
+    if (not isinstance(max_input_length, int) or isinstance(max_input_length, bool) or max_input_length < low
+            or (high is not None and max_input_length > high)):
+        raise BadRequest(
+            f"max_input_length must be an integer from {low} to {high if high is not None else 'any'}.",
+            code="InvalidMaxInputLength",
+        )
+    holdout = body.get("holdout", 0)
+    if not isinstance(holdout, int) or isinstance(holdout, bool) or not 0 <= holdout <= MAX_HOLDOUT:
+        raise BadRequest(f"holdout must be an integer from 0 to {MAX_HOLDOUT}.", code="InvalidHoldout")
+    options = PreflightOptions(
+        cast(DatasetFormat, dataset_format), parsed_template, max_input_length, holdout
+    )
+
+    has_content, has_uri = "content" in body, "uri" in body
+    if has_content == has_uri:
+        raise BadRequest(
+            "Give either content (with filename) or uri.",
+            hint="Paste small data as {filename, content}; upload files to POST /datasets/uploads and send "
+            "the returned upload:// uri; or give an s3:// uri.",
+            code="InvalidBody",
+        )
+    if has_content:
+        content = body["content"]
+        if not isinstance(content, str):
+            raise BadRequest("content must be a string (the file's text).", code="InvalidBody")
+        data = content.encode("utf-8", errors="surrogatepass")
+        if len(data) > MAX_INLINE_BYTES:
+            raise PayloadTooLarge(
+                f"Pasted content is limited to {_megabytes(MAX_INLINE_BYTES)}; this is "
+                f"{len(data) / (1024 * 1024):.1f} MB.",
+                hint="Upload the file instead (the Upload button, POST /datasets/uploads), or give an s3:// "
+                "URI.",
+            )
+        return DatasetRequest(options, filename=safe_filename(body.get("filename")), content=data)
+    uri = body["uri"]
+    if not isinstance(uri, str) or not uri.startswith(("upload://", "s3://")):
+        raise BadRequest(
+            f"Unsupported dataset uri {uri!r}.",
+            hint="Use upload://<id>/<file> (from POST /datasets/uploads) or s3://bucket/key-or-prefix.",
+            code="InvalidUri",
+        )
+    return DatasetRequest(options, uri=uri)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# S3 reading
+
+
+class _StreamingBodyReader(io.RawIOBase):
+    """botocore's StreamingBody as a raw stream, so ``io.BufferedReader`` can offer ``readline(limit)``."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._body.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._body.close()
+        super().close()
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    match = _S3_URI.match(uri)
+    if not match:
+        raise BadRequest(f"{uri!r} is not an s3://bucket/key URI.", code="InvalidUri")
+    return match.group(1), match.group(2) or ""
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The service
+
+
+class DatasetService:
+    def __init__(self, settings: ExtensionSettings, catalog: Catalog, backends: BackendProvider,
+                 log: logging.Logger | None = None) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.backends = backends
+        self.log = log or logging.getLogger("jupyter_llama_neuron")
+        self.uploads_dir = settings.data_dir / "uploads"
+        self.local_datasets_dir = settings.data_dir / "local" / "datasets"
+        self._s3: Any = None
+        self._s3_region: str | None = None
+        self._s3_lock = threading.Lock()  # clients are built on worker threads; boto3 sessions are not safe
+
+    # -- uploads ---------------------------------------------------------------------------------------------
+
+    @property
+    def upload_limit_bytes(self) -> int:
+        return max(1, int(self.settings.max_upload_mb * 1024 * 1024))
+
+    def start_upload(self, filename: Any, content_length: int | None) -> Upload:
+        name = safe_filename(filename)
+        if content_length is not None and content_length > self.upload_limit_bytes:
+            raise too_large(self.upload_limit_bytes)
+        return Upload(self.uploads_dir, name, self.upload_limit_bytes)
+
+    def _upload_path(self, uri: str) -> tuple[Path, str]:
+        rest = uri[len("upload://"):]
+        upload_id, _, filename = rest.partition("/")
+        if not _UPLOAD_ID.match(upload_id) or safe_filename(filename) != filename:
+            raise BadRequest(f"{uri!r} is not an upload URI this server issued.", code="InvalidUri")
+        path = self.uploads_dir / upload_id / filename
+        if not path.is_file():
+            raise NotFound(
+                f"No completed upload at {uri}.",
+                hint="Uploads are kept on this Jupyter server only; upload the file again.",
+                code="UploadNotFound",
+            )
+        return path, filename
+
+    # -- preflight and store ---------------------------------------------------------------------------------
+
+    async def preflight(self, body: dict[str, Any]) -> dict[str, Any]:
+        request = parse_request(body, self.catalog)
+        backend = await self._backend_name(request)
+        return await asyncio.to_thread(self._run, request, backend, None)
+
+    async def store(self, body: dict[str, Any]) -> dict[str, Any]:
+        request = parse_request(body, self.catalog)
+        backend = await self._backend_name(request)
+        return await asyncio.to_thread(self._store_sync, request, backend)
+
+    async def _backend_name(self, request: DatasetRequest) -> str:
+        backend = await self.backends.get()
+        if backend.name == "sagemaker" and self._s3_region is None:
+            self._s3_region = getattr(backend, "region", None) or self.settings.region or None
+        if backend.name == "local" and request.uri and request.uri.startswith("s3://"):
+            raise BadRequest(
+                "Local mode cannot read s3:// datasets.",
+                hint="Local mode has no AWS account: upload the file (POST /datasets/uploads) or paste it.",
+                code="S3InLocalMode",
+            )
+        return backend.name
+
+    def _run(
+        self, request: DatasetRequest, backend: str, sink: Callable[[str], object] | None
+    ) -> dict[str, Any]:
+        counter = load_token_counter()
+        with self._open_source(request, backend) as (stream, filename, source):
+            if stream is None:
+                report = error_report(request.options, counter, source["errors"])
+            else:
+                report = run_preflight(stream, filename, request.options, counter, sink)
+        report["source"] = {key: value for key, value in source.items() if key != "errors"}
+        return report
+
+    @contextmanager
+    def _open_source(self, request: DatasetRequest,
+                     backend: str) -> Iterator[tuple[IO[bytes] | None, str, dict[str, Any]]]:
+        if request.content is not None:
+            filename = request.filename or "pasted.jsonl"
+            yield io.BytesIO(request.content), filename, {
+                "kind": "pasted", "filename": filename, "bytes": len(request.content)}
+            return
+        uri = request.uri or ""
+        if uri.startswith("upload://"):
+            path, filename = self._upload_path(uri)
+            with path.open("rb") as stream:
+                yield stream, filename, {"kind": "upload", "uri": uri, "filename": filename,
+                                         "bytes": path.stat().st_size}
+            return
+        bucket, key = parse_s3_uri(uri)
+        files = self._s3_files(bucket, key)
+        if len(files) != 1:
+            errors = ErrorLog()
+            if files:
+                names = ", ".join(name for name, _ in files[:10]) + (" …" if len(files) > 10 else "")
+                errors.add(
+                    "MoreThanOneFile",
+                    f"{uri} holds {len(files)} files ({names}); the Neuron training container reads "
+                    "exactly one.",
+                    "Give the URI of one file, or merge the files into one .jsonl (or .txt) file.",
+                )
+            else:
+                errors.add("NoFile", f"No file was found at {uri}.",
+                           "Check the bucket and key; give the URI of one .jsonl or .txt file.")
+            yield None, "", {"kind": "s3", "uri": uri, "files": [name for name, _ in files[:100]],
+                             "errors": errors}
+            return
+        object_key, size = files[0]
+        from .backends.aws_errors import call_aws
+
+        response = call_aws(self._s3_client().get_object, {"Bucket": bucket, "Key": object_key})
+        stream = io.BufferedReader(_StreamingBodyReader(response["Body"]), buffer_size=1 << 20)
+        try:
+            yield stream, object_key.rsplit("/", 1)[-1], {
+                "kind": "s3", "uri": f"s3://{bucket}/{object_key}", "filename": object_key.rsplit("/", 1)[-1],
+                "bytes": size}
+        finally:
+            stream.close()
+
+    def _s3_client(self) -> Any:
+        with self._s3_lock:
+            return self._s3_client_locked()
+
+    def _s3_client_locked(self) -> Any:
+        if self._s3 is None:
+            import boto3  # deferred: boto3 is only needed in SageMaker mode
+            from botocore.config import Config
+
+            attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or 3)
+            config = Config(connect_timeout=10, read_timeout=60,
+                            retries={"mode": "standard", "total_max_attempts": attempts})
+            factory: Any = boto3.Session(region_name=self._s3_region).client
+            self._s3 = factory("s3", config=config)
+        return self._s3
+
+    def _s3_files(self, bucket: str, key: str) -> list[tuple[str, int]]:
+        """The object ``key`` itself, else the files under the prefix ``key/`` (folder markers left out)."""
+        from .backends.aws_errors import call_aws
+
+        s3 = self._s3_client()
+        if key and not key.endswith("/"):
+            found = call_aws(s3.list_objects_v2, {"Bucket": bucket, "Prefix": key, "MaxKeys": 1})
+            for item in found.get("Contents", []):
+                if item["Key"] == key:
+                    return [(key, int(item["Size"]))]
+            key += "/"
+        files: list[tuple[str, int]] = []
+        params: dict[str, Any] = {"Bucket": bucket, "Prefix": key}
+        while len(files) <= 1000:
+            page = call_aws(s3.list_objects_v2, params)
+            files += [(item["Key"], int(item["Size"])) for item in page.get("Contents", [])
+                      if not item["Key"].endswith("/")]
+            if not page.get("IsTruncated"):
+                break
+            params["ContinuationToken"] = page["NextContinuationToken"]
+        return files
+
+    def _store_sync(self, request: DatasetRequest, backend: str) -> dict[str, Any]:
+        dataset_id = f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
+        staging = self.settings.data_dir / "staging" / dataset_id
+        staging.mkdir(parents=True)
+        target = staging / TRAIN_FILE
+        try:
+            with target.open("w", encoding="utf-8", newline="\n") as out:
+                report = self._run(request, backend, out.write)
+            if not report["ok"]:
+                raise BadRequest(
+                    f"The dataset has {report['error_count']} error(s); nothing was stored."
+                    if report["error_count"] else "The dataset holds no records; nothing was stored.",
+                    hint="Run the preflight, fix the listed lines and try again.",
+                    code="DatasetHasErrors",
+                    details={"error_count": report["error_count"], "errors": report["errors"][:20]},
+                )
+            result = {
+                "dataset_id": dataset_id,
+                "records": report["train_records"],
+                "heldout_records": report["holdout"],
+                "dataset_format": report["dataset_format"],
+                "bytes": target.stat().st_size,
+                "token_count_method": report["token_count_method"],
+                "truncated_share": report["truncated_share"],
+                "heldout_prompts": report["heldout_prompts"],
+            }
+            if backend == "local":
+                final = self.local_datasets_dir / dataset_id
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging, final)
+                path = (final / TRAIN_FILE).resolve()
+                return {**result, "uri": path.as_uri(), "train_channel_uri": final.resolve().as_uri(),
+                        "backend": "local"}
+            bucket = self._bucket()
+            key = f"{DATASETS_PREFIX}/{dataset_id}/{TRAIN_FILE}"
+            from .backends.aws_errors import aws_errors
+
+            with aws_errors("PutObject", iam_prefix="s3"):
+                # upload_file streams from disk (multipart above 8 MB): the file is never held in memory.
+                self._s3_client().upload_file(
+                    str(target), bucket, key,
+                    ExtraArgs={"ContentType": "application/jsonlines", "Tagging": MANAGED_TAGGING},
+                )
+            return {**result, "uri": f"s3://{bucket}/{key}",
+                    "train_channel_uri": f"s3://{bucket}/{DATASETS_PREFIX}/{dataset_id}/",
+                    "backend": "sagemaker"}
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _bucket(self) -> str:
+        """settings.s3_bucket, else SageMaker's default bucket, created when missing (as the SDK does)."""
+        if self.settings.s3_bucket:
+            return self.settings.s3_bucket
+        from botocore.exceptions import ClientError
+
+        from .backends.aws_errors import call_aws
+
+        sts: Any = self._s3_session_client("sts")
+        account = call_aws(sts.get_caller_identity)["Account"]
+        region = self._s3_region or self._s3_client().meta.region_name or "us-east-1"
+        bucket = f"sagemaker-{region}-{account}"
+        s3 = self._s3_client()
+        try:
+            s3.head_bucket(Bucket=bucket)
+            return bucket
+        except ClientError as err:
+            status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status != 404 and err.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
+                from .backends.aws_errors import translate
+
+                raise translate(err, operation="HeadBucket", iam_prefix="s3") from err
+        params: dict[str, Any] = {"Bucket": bucket}
+        if region != "us-east-1":
+            params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        try:
+            call_aws(s3.create_bucket, params)
+        except ApiError as err:
+            if err.code not in ("BucketAlreadyOwnedByYou",):
+                raise
+        self.log.info("jupyter_llama_neuron: created the default bucket %s", bucket)
+        return bucket
+
+    def _s3_session_client(self, service: str) -> Any:
+        import boto3
+
+        factory: Any = boto3.Session(region_name=self._s3_region).client
+        return factory(service)
