@@ -21,7 +21,7 @@ import { CommandIDs } from './commands';
 import { IPanelServices } from './context';
 import { llamaNeuronIcon } from './icon';
 import { EndpointsModel } from './models/endpointsModel';
-import { PanelNavigator, PanelTab } from './models/panelNavigator';
+import { isPanelTab, PanelNavigator, PanelTab } from './models/panelNavigator';
 import { PanelSettings } from './models/panelSettings';
 import { EndpointNotifier } from './notifications';
 import { LlamaNeuronWidget } from './widgets/LlamaNeuronWidget';
@@ -114,10 +114,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       icon: args => (args['isPalette'] ? undefined : llamaNeuronIcon),
       execute: args => {
         const requested = args['tab'];
-        const tab: PanelTab | null =
-          requested === 'catalog' || requested === 'resources'
-            ? requested
-            : null;
+        const tab: PanelTab | null = isPanelTab(requested) ? requested : null;
+        const endpointArg = args['endpoint'];
         let widget = tracker.find(() => true);
         if (!widget || widget.isDisposed) {
           const content = new LlamaNeuronWidget({
@@ -138,7 +136,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
           app.shell.add(widget, 'main');
         }
         app.shell.activateById(widget.id);
-        if (tab) {
+        if (typeof endpointArg === 'string' && endpointArg) {
+          navigator.openPlayground(endpointArg);
+        } else if (tab) {
           navigator.requestTab(tab);
         }
         return widget;

@@ -137,6 +137,7 @@ export interface IInvocationParameters {
   no_repeat_ngram_size?: number;
   early_stopping?: boolean;
   stop?: string[];
+  return_full_text?: boolean;
 }
 
 export interface IExamplePrompt {
@@ -221,18 +222,60 @@ export interface IDeleteEndpointResponse {
   deleted: boolean;
 }
 
-/** `POST /endpoints/{name}/invocations` body. */
-export interface IInvocationRequest {
+/** A message of a chat request (chat models only). */
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface IChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+/** `POST /endpoints/{name}/invocations` body for a completion: the prompt as-is. */
+export interface IPromptInvocationRequest {
   inputs: string;
   parameters: IInvocationParameters;
 }
 
-/** `POST /endpoints/{name}/invocations` response. */
+/**
+ * `POST /endpoints/{name}/invocations` body for a chat model: an optional leading system message, then
+ * strictly alternating user/assistant messages ending with a user message. The server applies the template.
+ */
+export interface IChatInvocationRequest {
+  messages: IChatMessage[];
+  parameters: IInvocationParameters;
+}
+
+/** `POST /endpoints/{name}/invocations` body. */
+export type IInvocationRequest =
+  IPromptInvocationRequest | IChatInvocationRequest;
+
+/** The exact body a SageMaker endpoint receives for a request (chat rendered with the Llama 2 template). */
+export interface ISageMakerPayload {
+  inputs: string;
+  parameters: IInvocationParameters;
+  [key: string]: unknown;
+}
+
+/** `POST /endpoints/{name}/invocations` response (and the `done` event of a stream). */
 export interface IInvocationResult {
   generated_text: string;
   tokens_out: number | null;
   latency_s: number | null;
   finish_reason: string | null;
+  /** Seconds until the first token (null or absent when unknown). */
+  ttft_s?: number | null;
+  /** Whether the answer arrived token by token. */
+  streamed?: boolean;
+  /** What SageMaker receives for this request; "copy as code" is built from it. */
+  sagemaker_payload?: ISageMakerPayload | null;
+}
+
+/** Callbacks of a streamed invocation (`Accept: text/event-stream`). */
+export interface IStreamHandlers {
+  /** An incremental piece of the answer. */
+  onToken?: (text: string) => void;
+  /** The endpoint cannot stream; one complete answer follows in `done`. */
+  onFallback?: (reason: string) => void;
 }
 
 /** Error body of every non-2xx response. */

@@ -14,11 +14,14 @@ export interface IEndpointRowProps {
   now: number;
   deleting: boolean;
   onDelete: (endpoint: IEndpoint) => void;
+  /** Open the Playground with this endpoint selected (InService only). */
+  onOpenPlayground?: (endpoint: IEndpoint) => void;
 }
 
 /**
  * One endpoint: model, status (spinner and elapsed vs typical time while creating, SageMaker's reason when
- * failed), instance, age, price and cost so far, what serves it; Delete; Try it when InService.
+ * failed), instance, age, price and cost so far, what serves it; Delete; Try it and Open in playground
+ * when InService.
  */
 export function EndpointRow(props: IEndpointRowProps): JSX.Element {
   const { trans } = usePanelServices();
@@ -147,6 +150,20 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
             onClick={() => setTryOpen(open => !open)}
           >
             {tryOpen ? trans.__('Hide') : trans.__('Try it')}
+          </Button>
+        )}
+        {inService && props.onOpenPlayground && (
+          <Button
+            small
+            className="jp-mod-styled"
+            aria-label={trans.__(
+              'Open endpoint %1 in the playground',
+              endpoint.name
+            )}
+            data-testid="llama-neuron-endpoint-playground"
+            onClick={() => props.onOpenPlayground?.(endpoint)}
+          >
+            {trans.__('Open in playground')}
           </Button>
         )}
         <Button

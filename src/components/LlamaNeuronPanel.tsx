@@ -16,13 +16,15 @@ import {
 } from '../models/catalogFilter';
 import { ClientTokenBook } from '../models/deployForm';
 import { failed, Loadable, LOADING, ready } from '../models/loadable';
-import { PanelNavigator, PanelTab } from '../models/panelNavigator';
+import { PANEL_TABS, PanelNavigator, PanelTab } from '../models/panelNavigator';
 import { BackendHeader } from './BackendHeader';
 import { CatalogView } from './CatalogView';
+import { CompareView } from './CompareView';
 import { DeployForm } from './DeployForm';
 import { ErrorBanner } from './ErrorBanner';
 import { EulaDialog } from './EulaDialog';
 import { ModelDetail } from './ModelDetail';
+import { PlaygroundView } from './PlaygroundView';
 import { ResourcesView } from './ResourcesView';
 
 export interface ILlamaNeuronPanelProps {
@@ -44,11 +46,15 @@ interface IEulaRequest {
 /** While the local model converts, re-read the status this often (ms). */
 const CONVERTING_STATUS_INTERVAL = 2000;
 
-const TABS: PanelTab[] = ['catalog', 'resources'];
+const TABS: readonly PanelTab[] = PANEL_TABS;
+
+/** No catalog yet (loading or failed): chat models are then recognised by their id. */
+const NO_MODELS: IModelSummary[] = [];
 
 /**
- * The main panel: backend header, and two tabs — Catalog (search, model card, EULA, deploy) and
- * Resources (endpoints with status, cost, delete, try it).
+ * The main panel: backend header, and four tabs — Catalog (search, model card, EULA, deploy), Resources
+ * (endpoints with status, cost, delete, try it), Playground (prompt or chat one endpoint, streamed) and
+ * Compare (the same prompts on two endpoints, side by side).
  */
 export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
   const services = usePanelServices();
@@ -66,9 +72,14 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
   const [quickError, setQuickError] = useState<ApiRequestError | null>(null);
   const quickTokens = useRef(new ClientTokenBook());
   const mounted = useRef(true);
+  const [playgroundEndpoint, setPlaygroundEndpoint] = useState<string | null>(
+    navigator.playgroundEndpoint
+  );
   const tabRefs = useRef<Record<PanelTab, HTMLButtonElement | null>>({
     catalog: null,
-    resources: null
+    resources: null,
+    playground: null,
+    compare: null
   });
 
   useEffect(() => {
@@ -82,9 +93,13 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
   useEffect(() => {
     const onRequest = (_: PanelNavigator, requested: PanelTab): void =>
       setTab(requested);
+    const onPlayground = (_: PanelNavigator, name: string): void =>
+      setPlaygroundEndpoint(name);
     navigator.tabRequested.connect(onRequest);
+    navigator.playgroundRequested.connect(onPlayground);
     return () => {
       navigator.tabRequested.disconnect(onRequest);
+      navigator.playgroundRequested.disconnect(onPlayground);
     };
   }, [navigator]);
 
@@ -276,8 +291,21 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
     }
   };
 
-  const tabLabel = (value: PanelTab): string =>
-    value === 'catalog' ? trans.__('Catalog') : trans.__('Resources');
+  const tabLabel = (value: PanelTab): string => {
+    switch (value) {
+      case 'catalog':
+        return trans.__('Catalog');
+      case 'resources':
+        return trans.__('Resources');
+      case 'playground':
+        return trans.__('Playground');
+      case 'compare':
+        return trans.__('Compare');
+      default:
+        return value;
+    }
+  };
+  const catalogModels = models.kind === 'ready' ? models.value : NO_MODELS;
 
   const pageCard =
     page.kind === 'list' ? null : (cards[page.modelId] ?? LOADING);
@@ -397,8 +425,37 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
           <ResourcesView
             local={local}
             onBrowseCatalog={() => setTab('catalog')}
+            onOpenPlayground={endpoint =>
+              navigator.openPlayground(endpoint.name)
+            }
           />
         )}
+      </div>
+
+      <div
+        role="tabpanel"
+        id="jp-LlamaNeuron-tabpanel-playground"
+        aria-labelledby="jp-LlamaNeuron-tab-playground"
+        hidden={tab !== 'playground'}
+        className="jp-LlamaNeuron-tabpanel"
+      >
+        {/* Kept mounted while hidden, so an answer keeps streaming and the thread survives tab switches. */}
+        <PlaygroundView
+          models={catalogModels}
+          status={statusValue}
+          selected={playgroundEndpoint}
+          onSelect={setPlaygroundEndpoint}
+        />
+      </div>
+
+      <div
+        role="tabpanel"
+        id="jp-LlamaNeuron-tabpanel-compare"
+        aria-labelledby="jp-LlamaNeuron-tab-compare"
+        hidden={tab !== 'compare'}
+        className="jp-LlamaNeuron-tabpanel"
+      >
+        <CompareView models={catalogModels} />
       </div>
 
       {eulaCard && (

@@ -14,6 +14,8 @@ export interface IResourcesViewProps {
   /** The server runs in local mode (no AWS charges). */
   local: boolean;
   onBrowseCatalog: () => void;
+  /** Open the Playground with an endpoint selected. */
+  onOpenPlayground?: (endpoint: IEndpoint) => void;
 }
 
 /**
@@ -172,6 +174,7 @@ export function ResourcesView(props: IResourcesViewProps): JSX.Element {
               now={now}
               deleting={deleting.has(endpoint.name)}
               onDelete={item => void remove(item)}
+              onOpenPlayground={props.onOpenPlayground}
             />
           ))}
         </ul>

@@ -11,7 +11,9 @@ export const DEFAULT_MAX_NEW_TOKENS = 64;
  * Whether the model produced nothing: it ended at once (`finish_reason` "eos_immediately") or the text is
  * empty. Happens with instruction models given a bare question without their chat template.
  */
-export function endedImmediately(result: IInvocationResult): boolean {
+export function endedImmediately(
+  result: Pick<IInvocationResult, 'finish_reason' | 'generated_text'>
+): boolean {
   return (
     result.finish_reason === 'eos_immediately' ||
     result.generated_text.trim().length === 0
@@ -49,4 +51,44 @@ export function maxNewTokensLimit(
   return typeof contextLength === 'number' && contextLength > 0
     ? contextLength
     : MAX_CONTEXT_TOKENS;
+}
+
+/** Output tokens per second over the whole request (null when unknown). */
+export function tokensPerSecond(
+  result: Pick<IInvocationResult, 'tokens_out' | 'latency_s'>
+): number | null {
+  const { tokens_out: tokens, latency_s: latency } = result;
+  if (
+    typeof tokens !== 'number' ||
+    typeof latency !== 'number' ||
+    !(latency > 0) ||
+    tokens < 0
+  ) {
+    return null;
+  }
+  return tokens / latency;
+}
+
+/** The numbers shown under an answer; `clientTtft` (seconds, measured in the browser) fills a missing ttft. */
+export interface IAnswerStats {
+  latency_s: number | null;
+  ttft_s: number | null;
+  tokens_out: number | null;
+  tokens_per_s: number | null;
+  finish_reason: string | null;
+}
+
+export function answerStats(
+  result: IInvocationResult,
+  clientTtft: number | null = null
+): IAnswerStats {
+  const num = (value: unknown): number | null =>
+    typeof value === 'number' && Number.isFinite(value) ? value : null;
+  return {
+    latency_s: num(result.latency_s),
+    ttft_s: num(result.ttft_s) ?? clientTtft,
+    tokens_out: num(result.tokens_out),
+    tokens_per_s: tokensPerSecond(result),
+    finish_reason: result.finish_reason || null
+  };
 }
