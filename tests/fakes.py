@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from jupyter_llama_neuron.backends.base import BackendName, Endpoint, EndpointRequest, InvocationResult
+from jupyter_llama_neuron.backends.base import (
+    BackendName,
+    Endpoint,
+    EndpointRequest,
+    InvocationResult,
+    TrainingJob,
+    TrainingRequest,
+)
 from jupyter_llama_neuron.errors import NotFound
 
 
@@ -17,6 +24,7 @@ class FakeBackend:
     name: BackendName = "sagemaker"
     calls: list[tuple[str, Any]] = field(default_factory=list)
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    training_jobs: dict[str, TrainingJob] = field(default_factory=dict)
     create_delay_s: float = 0.0
     status_on_create: str = "Creating"
     result: InvocationResult = field(
@@ -70,6 +78,38 @@ class FakeBackend:
     async def invoke_stream(self, name: str, payload: dict[str, Any]) -> AsyncIterator[str]:
         self.calls.append(("invoke_stream", (name, payload)))
         yield self.result.generated_text
+
+    async def create_training_job(self, request: TrainingRequest) -> TrainingJob:
+        self.calls.append(("create_training_job", request))
+        job = TrainingJob(
+            name=request.name,
+            status="InProgress",
+            model_id=request.model_id,
+            instance_type=request.instance_type,
+            created_at=datetime.now(timezone.utc),
+            backend=self.name,
+            hyperparameters=dict(request.hyperparameters),
+            dataset_uri=request.dataset_uri,
+            client_token=request.client_token,
+        )
+        self.training_jobs[request.name] = job
+        return job
+
+    async def list_training_jobs(self) -> list[TrainingJob]:
+        self.calls.append(("list_training_jobs", None))
+        return list(self.training_jobs.values())
+
+    async def describe_training_job(self, name: str) -> TrainingJob:
+        self.calls.append(("describe_training_job", name))
+        if name not in self.training_jobs:
+            raise NotFound(f"No training job {name}.")
+        return self.training_jobs[name]
+
+    async def stop_training_job(self, name: str) -> TrainingJob:
+        self.calls.append(("stop_training_job", name))
+        job = await self.describe_training_job(name)
+        job.status = "Stopping"
+        return job
 
     async def close(self) -> None:
         self.calls.append(("close", None))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_llama_neuron.backends.base import DeploymentConfig, Endpoint, EndpointRequest
+from jupyter_llama_neuron.backends.base import DeploymentConfig, Endpoint, EndpointRequest, TrainingJob
 from jupyter_llama_neuron.catalog import Catalog, load_catalog
 from jupyter_llama_neuron.endpoint_service import EndpointService
 from jupyter_llama_neuron.errors import ApiError
@@ -174,6 +174,15 @@ async def test_quick_deploy_uses_the_default_tuple(h: Harness) -> None:
 
 
 async def test_custom_config_and_fine_tuned_deploy(h: Harness) -> None:
+    h.backend.training_jobs["dolly-13b-1"] = TrainingJob(
+        name="dolly-13b-1",
+        status="Completed",
+        model_id=M13,
+        instance_type="ml.trn1.32xlarge",
+        created_at=datetime.now(timezone.utc),
+        backend="sagemaker",
+        output_model="s3://bucket/jupyter-llama-neuron/training-output/dolly-13b-1/output/model/",
+    )
     body = {
         "model_id": M13,
         "config": _config("ml.inf2.24xlarge", 2048, 4, 4),
@@ -351,7 +360,15 @@ async def test_invoke_passes_the_validated_payload(h: Harness) -> None:
     result = await h.service.invoke(
         "demo", {"inputs": "The capital of France is", "parameters": {"max_new_tokens": 8}}
     )
-    assert result == {"generated_text": "Paris.", "tokens_out": 2, "latency_s": 0.1, "finish_reason": "stop"}
+    assert result == {
+        "generated_text": "Paris.",
+        "tokens_out": 2,
+        "latency_s": 0.1,
+        "ttft_s": None,
+        "finish_reason": "stop",
+        "streamed": False,
+        "sagemaker_payload": {"inputs": "The capital of France is", "parameters": {"max_new_tokens": 8}},
+    }
     assert (
         "invoke",
         ("demo", {"inputs": "The capital of France is", "parameters": {"max_new_tokens": 8}}),

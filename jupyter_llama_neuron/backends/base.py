@@ -27,6 +27,12 @@ CREATOR_TAG = "jupyter-llama-neuron:creator"
 CONFIG_TAG = "jupyter-llama-neuron:config"  # "ml.inf2.xlarge/1024/1/2/fp16"
 CLIENT_TOKEN_TAG = "jupyter-llama-neuron:client-token"
 TRAINING_JOB_TAG = "jupyter-llama-neuron:training-job"
+# The tags on a training job: the same names as on endpoints (managed, model id, creator, client token).
+TRAINING_JOB_TAGS: tuple[str, ...] = (MANAGED_TAG, MODEL_ID_TAG, CREATOR_TAG, CLIENT_TOKEN_TAG)
+
+# SageMaker's TrainingJobStatus values; local mode uses the same words.
+TrainingStatus = Literal["InProgress", "Completed", "Failed", "Stopping", "Stopped"]
+TERMINAL_TRAINING_STATUSES: frozenset[str] = frozenset({"Completed", "Failed", "Stopped"})
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,62 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class TrainingRequest:
+    """What a service asks a backend to start, after validation (EULA, instance, hyperparameter ranges, data).
+
+    ``hyperparameters`` holds only the values the user set, as strings (SageMaker's form); the backend's own
+    defaults (the JumpStart spec's, or local mode's) apply to the rest.
+    """
+
+    name: str
+    model_id: str
+    model_version: str
+    instance_type: str
+    dataset_uri: str
+    dataset_format: str  # "domain" | "instruction"
+    hyperparameters: dict[str, str]
+    creator: str
+    template: str | None = None
+    client_token: str | None = None
+    max_runtime_s: int | None = None
+    # The catalog's defaults for this model (strings): local mode uses its own LoRA defaults for values left
+    # at the SageMaker default (e.g. learning_rate 6e-06 is for full fine-tuning on Trainium).
+    catalog_defaults: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TrainingJob:
+    """A training job as it exists now (AWS or the local store is the source of truth).
+
+    ``status_transitions`` items: ``{"status", "start_time", "end_time", "message"}`` (ISO 8601 strings or
+    None); ``loss`` items: ``{"step", "loss", "timestamp"}``. ``output_model`` is where the fine-tuned model
+    is (S3 URI, or the local merged folder), None until the job completed with one.
+    """
+
+    name: str
+    status: str
+    model_id: str
+    instance_type: str | None
+    created_at: datetime
+    backend: BackendName
+    hyperparameters: dict[str, str] = field(default_factory=dict)
+    dataset_uri: str | None = None
+    secondary_status: str | None = None
+    status_transitions: list[dict[str, Any]] = field(default_factory=list)
+    failure_reason: str | None = None
+    max_runtime_s: int | None = None
+    loss: list[dict[str, Any]] = field(default_factory=list)
+    log_tail: list[str] = field(default_factory=list)
+    output_model: str | None = None
+    client_token: str | None = None
+    serving_label: str = ""
+    # When the billed (or local) training started and ended; None while unknown / still running.
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class InvocationResult:
     generated_text: str
     tokens_out: int | None = None
@@ -132,6 +194,22 @@ class Backend(Protocol):
 
     def invoke_stream(self, name: str, payload: dict[str, Any]) -> AsyncIterator[str]:
         """Yield text chunks as they are generated; closing the iterator cancels the generation."""
+        ...
+
+    async def create_training_job(self, request: TrainingRequest) -> TrainingJob:
+        """Start fine-tuning; returns at once (InProgress). ``errors.Conflict`` when the name is taken."""
+        ...
+
+    async def list_training_jobs(self) -> list[TrainingJob]:
+        """Only the jobs this extension started (by tag / local store); loss and log tail may be empty."""
+        ...
+
+    async def describe_training_job(self, name: str) -> TrainingJob:
+        """With loss series and log tail. ``errors.NotFound`` when it does not exist (or is not ours)."""
+        ...
+
+    async def stop_training_job(self, name: str) -> TrainingJob:
+        """Ask the job to stop (Stopping, then Stopped). ``errors.Conflict`` when it already ended."""
         ...
 
     async def close(self) -> None:

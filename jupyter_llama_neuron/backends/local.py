@@ -29,8 +29,17 @@ from typing import Any, Protocol
 
 from ..errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
 from ..local.model_store import ModelStore, ResolvedModel, display_name_of, log_tail, pid_alive
+from ..local.training_jobs import LocalTrainingJobs
 from ..settings import ExtensionSettings
-from .base import BackendName, DeploymentConfig, Endpoint, EndpointRequest, InvocationResult
+from .base import (
+    BackendName,
+    DeploymentConfig,
+    Endpoint,
+    EndpointRequest,
+    InvocationResult,
+    TrainingJob,
+    TrainingRequest,
+)
 
 # SageMaker's endpoint-name rule; names become file names here, so it also rules out path tricks.
 NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -165,6 +174,10 @@ class LocalBackend:
         self._recovered = False
         self._recover_lock: asyncio.Lock | None = None
         self._closed = False
+        # Training jobs (LoRA in a trainer subprocess), recorded in <data_dir>/local/training.
+        self.training = LocalTrainingJobs(
+            settings, self.store, self._display_name, self._log, owner=self._owner
+        )
 
     # -- paths and records -----------------------------------------------------------------------------------
 
@@ -413,10 +426,37 @@ class LocalBackend:
                 # The consumer went away (closed stream, cancelled request): stop spending CPU on it.
                 worker.send_nowait({"id": request_id, "op": "cancel"})
 
+    # -- training jobs ---------------------------------------------------------------------------------------
+
+    async def create_training_job(self, request: TrainingRequest) -> TrainingJob:
+        """LoRA on the model that serves ``request.model_id`` here (the stand-in or a mapped folder)."""
+        if not JOB_RE.match(request.name):
+            raise BadRequest(f"Invalid training job name {request.name!r}.")
+        resolved = self.store.resolve(request.model_id, self._display_name(request.model_id))
+        if resolved.source == "stand-in":
+            reason = self.store.stand_in_unavailable_reason()
+            if reason:
+                raise ServiceUnavailable(reason, code="LocalModeUnavailable")
+        return await self.training.create(request, resolved, resolved.label)
+
+    async def list_training_jobs(self) -> list[TrainingJob]:
+        return await self.training.list()
+
+    async def describe_training_job(self, name: str) -> TrainingJob:
+        if not JOB_RE.match(name):
+            raise NotFound(f"Training job {name} does not exist.", code="TrainingJobNotFound")
+        return await self.training.describe(name)
+
+    async def stop_training_job(self, name: str) -> TrainingJob:
+        if not JOB_RE.match(name):
+            raise NotFound(f"Training job {name} does not exist.", code="TrainingJobNotFound")
+        return await self.training.stop(name)
+
     async def close(self) -> None:
         """Stop every worker and conversion this backend started. Records keep their status, so the next
         server relaunches the endpoints that were serving."""
         self._closed = True
+        await self.training.close()
         for task in list(self._launches.values()):
             task.cancel()
         for task in list(self._launches.values()):

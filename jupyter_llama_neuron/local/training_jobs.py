@@ -1,0 +1,727 @@
+"""Local-mode training jobs: LoRA runs in a trainer subprocess, recorded under ``<data_dir>/local/training``.
+
+Each job has a folder ``<data_dir>/local/training/<job>/`` with
+
+* ``job.json`` — the record (status, secondary status, transitions, hyperparameters and their local meaning,
+  dataset, pid, ...), rewritten atomically on every change;
+* ``progress.jsonl`` — one ``{"step", "loss", "timestamp", "elapsed_s"}`` line per optimizer step;
+* ``log.txt`` — the trainer's log messages (the UI's log tail); ``trainer.log`` — its stderr;
+* ``merged/`` — the fine-tuned model, appearing complete (renamed from a temp folder) or not at all; the
+  local backend deploys it for ``POST /endpoints`` with ``training_job``.
+
+Like SageMaker, at most one job trains at a time here (a second create is a 409): two trainers on a 2-core
+machine would each run at less than half speed. A job never stays InProgress after its server is gone: the
+next server marks it Failed ("the Jupyter server stopped during training") and stops a trainer left behind.
+Nothing here imports torch; subprocess I/O is asyncio, so the event loop never waits on training.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import shutil
+import signal
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from ..backends.base import TrainingJob, TrainingRequest
+from ..errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable
+from ..prompt_template import parse_template
+from ..settings import ExtensionSettings
+from .model_store import ModelStore, ResolvedModel, log_tail, pid_alive
+from .trainer import DEFAULT_RESPONSE_MARKER, TMP_PREFIX, TRAINER_MODULE
+
+JOB_FILE = "job.json"
+PROGRESS_FILE = "progress.jsonl"
+LOG_FILE = "log.txt"
+STDERR_FILE = "trainer.log"
+MERGED_DIR = "merged"
+ACTIVE = ("InProgress", "Stopping")
+LOG_TAIL_LINES = 50
+STOP_GRACE_S = 30.0  # a step of SmolLM2 at batch 8 takes ~6 s; the trainer stops at once in most places
+SERVER_STOPPED = "the Jupyter server stopped during training"
+TRAINER_PACKAGES = ("torch", "transformers", "peft", "safetensors", "tokenizers")
+PROTOCOL_LIMIT = 1024 * 1024
+
+# Local meaning of the catalog's hyperparameters; the rest have none (tensor parallelism, precision ...).
+LOCAL_DEFAULTS: dict[str, float | int] = {
+    "learning_rate": 1e-3,  # LoRA learns at a much higher rate than full fine-tuning (6e-06 on Trainium)
+    "max_steps": 20,
+    "per_device_train_batch_size": 8,
+    "max_input_length": 512,
+}
+LOCAL_MEANING = {
+    "learning_rate": "peak learning rate of the LoRA adapters",
+    "max_steps": "optimizer steps",
+    "per_device_train_batch_size": "records per step (the whole batch: one CPU process)",
+    "max_input_length": "tokens per record; longer records are truncated (capped by the model's context)",
+}
+NO_LOCAL_MEANING = "no local meaning"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def local_plan(hyperparameters: dict[str, str], catalog_defaults: dict[str, str]) -> dict[str, Any]:
+    """What the user's hyperparameters mean here: the values the trainer gets and a note per name.
+
+    A value left at the SageMaker default takes local mode's default (LoRA needs other values than full
+    fine-tuning on Trainium); a value the user changed is used as given.
+    """
+    settings: dict[str, dict[str, Any]] = {}
+    for name, default in LOCAL_DEFAULTS.items():
+        raw = hyperparameters.get(name)
+        if raw is not None and not _same_number(raw, catalog_defaults.get(name)):
+            value: float | int = float(raw) if name == "learning_rate" else int(float(raw))
+            source = "yours"
+        else:
+            value, source = default, "local default"
+        settings[name] = {"value": value, "source": source, "meaning": LOCAL_MEANING[name]}
+    ignored = sorted(name for name in hyperparameters if name not in LOCAL_DEFAULTS)
+    return {
+        "settings": settings,
+        "ignored": {name: NO_LOCAL_MEANING for name in ignored},
+        "method": "LoRA r=8, alpha=16 on q/k/v/o/gate/up/down, then merged into the model",
+    }
+
+
+def _same_number(value: str, default: str | None) -> bool:
+    if default is None:
+        return False
+    try:
+        return float(value) == float(default)
+    except ValueError:
+        return value == default
+
+
+def response_marker(dataset_format: str, template: str | None) -> str:
+    """The text after which the response starts (the prompt before it is masked); "" for domain data."""
+    if dataset_format != "instruction":
+        return ""
+    try:
+        parsed = parse_template(template)
+    except ApiError:
+        return DEFAULT_RESPONSE_MARKER
+    for literal, name in parsed.parts:
+        if name == "response":
+            marker = literal.strip("\n")
+            return marker if marker.strip() else DEFAULT_RESPONSE_MARKER
+    return DEFAULT_RESPONSE_MARKER
+
+
+def _is_our_trainer(pid: int, job: str) -> bool:
+    """Whether ``pid`` still is the trainer of ``job`` (a PID may have been reused); Linux /proc only."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    args = raw.decode(errors="replace").split("\0")
+    return TRAINER_MODULE in args and f"--job={job}" in args
+
+
+class LocalTrainingJobs:
+    """The local training store and the (at most one) running trainer of this server."""
+
+    def __init__(
+        self,
+        settings: ExtensionSettings,
+        store: ModelStore,
+        display_name: Callable[[str], str],
+        log: logging.Logger | None = None,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._display_name = display_name
+        self._log = log or logging.getLogger("jupyter_llama_neuron")
+        self._owner = owner or uuid.uuid4().hex
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._processes: dict[str, asyncio.subprocess.Process] = {}
+        self._stop_requested: set[str] = set()
+        self._lock: asyncio.Lock | None = None
+        self._recovered = False
+
+    # -- paths and records -----------------------------------------------------------------------------------
+
+    @property
+    def root(self) -> Path:
+        return self._settings.data_dir / "local" / "training"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self._settings.data_dir / "local" / "datasets"
+
+    def job_dir(self, name: str) -> Path:
+        return self.root / name
+
+    def merged_dir(self, name: str) -> Path:
+        return self.job_dir(name) / MERGED_DIR
+
+    def _read(self, name: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads((self.job_dir(name) / JOB_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _write(self, record: dict[str, Any]) -> None:
+        folder = self.job_dir(record["name"])
+        folder.mkdir(parents=True, exist_ok=True)
+        record["updated_at"] = _iso(_now())
+        path = folder / JOB_FILE
+        tmp = folder / f".{JOB_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)  # atomic: a reader never sees half a record
+
+    def _update(self, name: str, **changes: Any) -> dict[str, Any] | None:
+        record = self._read(name)
+        if record is None:
+            return None
+        record.update(changes)
+        self._write(record)
+        return record
+
+    @staticmethod
+    def _transition(record: dict[str, Any], status: str, message: str) -> None:
+        """Close the current secondary status and open ``status`` (SageMaker's SecondaryStatusTransitions)."""
+        now = _iso(_now())
+        transitions = record.setdefault("transitions", [])
+        if transitions and transitions[-1].get("end_time") is None:
+            if transitions[-1].get("status") == status:
+                transitions[-1]["message"] = message
+                record["secondary_status"] = status
+                return
+            transitions[-1]["end_time"] = now
+        transitions.append({"status": status, "start_time": now, "end_time": None, "message": message})
+        record["secondary_status"] = status
+
+    def _set_secondary(self, name: str, status: str, message: str) -> None:
+        record = self._read(name)
+        if record is None or record.get("owner") != self._owner:
+            return
+        self._transition(record, status, message)
+        self._write(record)
+
+    def _finish(
+        self,
+        name: str,
+        status: str,
+        *,
+        message: str,
+        failure_reason: str | None = None,
+        output_model: str | None = None,
+    ) -> None:
+        record = self._read(name)
+        # Only the server that owns the job settles it: after a restart the new server has taken it over.
+        if record is None or record.get("owner") != self._owner:
+            return
+        self._transition(record, status, message)
+        record["transitions"][-1]["end_time"] = record["transitions"][-1]["start_time"]
+        record.update(
+            status=status,
+            failure_reason=failure_reason,
+            output_model=output_model,
+            ended_at=_iso(_now()),
+            pid=None,
+        )
+        self._write(record)
+        self._append_log(name, message if failure_reason is None else f"{message}: {failure_reason}")
+
+    def _append_log(self, name: str, message: str) -> None:
+        with contextlib.suppress(OSError), (self.job_dir(name) / LOG_FILE).open("a", encoding="utf-8") as out:
+            out.write(f"{_now():%Y-%m-%d %H:%M:%S} {message}\n")
+
+    def _all(self) -> list[dict[str, Any]]:
+        if not self.root.is_dir():
+            return []
+        records = []
+        for folder in sorted(self.root.iterdir()):
+            record = self._read(folder.name) if folder.is_dir() else None
+            if record is not None:
+                records.append(record)
+        return records
+
+    def _require(self, name: str) -> dict[str, Any]:
+        record = self._read(name)
+        if record is None:
+            raise NotFound(
+                f"Training job {name} does not exist.",
+                hint="List the training jobs to see what was started here.",
+                code="TrainingJobNotFound",
+            )
+        return record
+
+    # -- views -----------------------------------------------------------------------------------------------
+
+    def _loss(self, name: str) -> list[dict[str, Any]]:
+        points: list[dict[str, Any]] = []
+        try:
+            with (self.job_dir(name) / PROGRESS_FILE).open(encoding="utf-8") as handle:
+                for line in handle:
+                    with contextlib.suppress(ValueError):
+                        item = json.loads(line)
+                        points.append(
+                            {"step": item["step"], "loss": item["loss"], "timestamp": item["timestamp"]}
+                        )
+        except OSError:
+            return []
+        return points
+
+    def _log_tail(self, name: str) -> list[str]:
+        text = log_tail(self.job_dir(name) / LOG_FILE, LOG_TAIL_LINES, "\n")
+        return text.splitlines() if text else []
+
+    def _to_job(self, record: dict[str, Any], *, details: bool) -> TrainingJob:
+        name = str(record["name"])
+        output = record.get("output_model")
+        return TrainingJob(
+            name=name,
+            status=str(record.get("status", "Failed")),
+            model_id=str(record.get("model_id", "")),
+            instance_type=record.get("instance_type"),
+            created_at=_parse_time(record.get("created_at")) or _now(),
+            backend="local",
+            hyperparameters=dict(record.get("hyperparameters") or {}),
+            dataset_uri=record.get("dataset_uri"),
+            secondary_status=record.get("secondary_status"),
+            status_transitions=list(record.get("transitions") or []),
+            failure_reason=record.get("failure_reason"),
+            max_runtime_s=record.get("max_runtime_s"),
+            loss=self._loss(name) if details else [],
+            log_tail=self._log_tail(name) if details else [],
+            output_model=str(output) if output and (Path(output) / "config.json").is_file() else None,
+            client_token=record.get("client_token"),
+            serving_label=str(record.get("serving_label", "")),
+            started_at=_parse_time(record.get("started_at")),
+            ended_at=_parse_time(record.get("ended_at")),
+            extra={
+                "local": record.get("local"),
+                "pid": record.get("pid"),
+                "steps_total": record.get("steps_total"),
+                "last_step": record.get("last_step"),
+                "base_model": record.get("base_model"),
+                "result": record.get("result"),
+            },
+        )
+
+    # -- public API (called by LocalBackend) -----------------------------------------------------------------
+
+    async def list(self) -> list[TrainingJob]:
+        await self._ensure_recovered()
+        records = await asyncio.to_thread(self._all)
+        jobs = [self._to_job(record, details=False) for record in records]
+        jobs.sort(key=lambda job: job.created_at, reverse=True)
+        return jobs
+
+    async def describe(self, name: str) -> TrainingJob:
+        await self._ensure_recovered()
+        record = self._require(name)
+        # The loss series can have thousands of lines: read it off the event loop.
+        return await asyncio.to_thread(self._to_job, record, details=True)
+
+    def resolve_dataset(self, uri: str) -> Path:
+        """The stored dataset file a ``file://`` URI (or path) names; only the local dataset store counts."""
+        parsed = urlparse(uri)
+        raw = unquote(parsed.path) if parsed.scheme == "file" else uri
+        path = Path(raw).expanduser()
+        root = self.datasets_dir.resolve()
+        try:
+            resolved = path.resolve()
+        except OSError as err:
+            raise BadRequest(
+                f"dataset_uri {uri!r} is not a usable path: {err}", code="InvalidDatasetUri"
+            ) from err
+        if resolved != root and root not in resolved.parents:
+            raise BadRequest(
+                f"dataset_uri {uri!r} is not a dataset stored by this server.",
+                hint="In local mode, store the dataset first (POST /datasets) and use the uri it returns "
+                f"(file://…/local/datasets/<id>/train.jsonl under {root}).",
+                code="InvalidDatasetUri",
+            )
+        if resolved.is_dir():
+            files = sorted(p for p in resolved.iterdir() if p.suffix.lower() in (".jsonl", ".txt"))
+            if len(files) != 1:
+                raise BadRequest(
+                    f"{uri} holds {len(files)} .jsonl/.txt files; training reads exactly one.",
+                    code="InvalidDataset",
+                )
+            resolved = files[0]
+        if not resolved.is_file():
+            raise NotFound(
+                f"No stored dataset at {uri}.",
+                hint="Store the dataset again (POST /datasets); local datasets live in this server's data "
+                "dir.",
+                code="DatasetNotFound",
+            )
+        return resolved
+
+    async def create(self, request: TrainingRequest, resolved: ResolvedModel, base_label: str) -> TrainingJob:
+        await self._ensure_recovered()
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            records = await asyncio.to_thread(self._all)
+            if request.client_token:
+                for earlier in records:
+                    if earlier.get("client_token") == request.client_token:
+                        return self._to_job(earlier, details=False)  # the same create sent twice: one job
+            if any(record["name"].lower() == request.name.lower() for record in records):
+                raise Conflict(
+                    f"A training job named {request.name} already exists.",
+                    hint="Training job names cannot be reused; choose another name.",
+                    code="TrainingJobExists",
+                )
+            running = [record for record in records if record.get("status") in ACTIVE]
+            if running:
+                raise Conflict(
+                    f"Training job {running[0]['name']} is still {running[0]['status']}; local mode trains "
+                    "one model at a time.",
+                    hint="Wait for it to finish, or stop it, then start this one.",
+                    code="LocalTrainingBusy",
+                )
+            missing = [name for name in TRAINER_PACKAGES if not _module_available(name)]
+            if missing:
+                raise ServiceUnavailable(
+                    f"Local fine-tuning needs {', '.join(missing)}, which is not installed.",
+                    hint='pip install "torch==2.13.0" "jupyter_llama_neuron[local]"',
+                    code="LocalModeUnavailable",
+                )
+            data_path = await asyncio.to_thread(self.resolve_dataset, request.dataset_uri)
+            plan = local_plan(request.hyperparameters, request.catalog_defaults)
+            plan["response_marker"] = response_marker(request.dataset_format, request.template)
+            now = _now()
+            record: dict[str, Any] = {
+                "name": request.name,
+                "status": "InProgress",
+                "secondary_status": None,
+                "failure_reason": None,
+                "model_id": request.model_id,
+                "model_version": request.model_version,
+                "instance_type": request.instance_type,  # what it would run on in SageMaker
+                "hyperparameters": dict(request.hyperparameters),
+                "local": plan,
+                "dataset_uri": request.dataset_uri,
+                "dataset_path": str(data_path),
+                "dataset_format": request.dataset_format,
+                "creator": request.creator,
+                "client_token": request.client_token,
+                "max_runtime_s": request.max_runtime_s,
+                "base_model": {
+                    "source": resolved.source,
+                    "path": str(resolved.path),
+                    "label": resolved.label,
+                },
+                "serving_label": f"local LoRA fine-tuning · {base_label}",
+                "created_at": _iso(now),
+                "started_at": None,
+                "ended_at": None,
+                "transitions": [],
+                "pid": None,
+                "owner": self._owner,
+                "output_model": None,
+                "steps_total": plan["settings"]["max_steps"]["value"],
+                "last_step": 0,
+            }
+            self._transition(record, "Starting", "Preparing the base model")
+            await asyncio.to_thread(self._write, record)
+            self._append_log(request.name, f"Training job {request.name} created by {request.creator}")
+            task = asyncio.get_running_loop().create_task(
+                self._run(request.name), name=f"jln-train-{request.name}"
+            )
+            self._tasks[request.name] = task
+            task.add_done_callback(lambda _t: self._tasks.pop(request.name, None))
+        return self._to_job(record, details=False)
+
+    async def stop(self, name: str) -> TrainingJob:
+        await self._ensure_recovered()
+        record = self._require(name)
+        status = record.get("status")
+        if status == "InProgress":
+            self._stop_requested.add(name)
+            record["status"] = "Stopping"
+            self._transition(record, "Stopping", "Stopping on request")
+            self._write(record)
+            self._append_log(name, "Stop requested")
+            process = self._processes.get(name)
+            if process is not None and process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.send_signal(signal.SIGTERM)
+                asyncio.get_running_loop().create_task(self._kill_later(process))
+            elif name not in self._tasks:  # nothing runs it any more (should not happen): settle it now
+                self._finish(name, "Stopped", message="Stopped")
+        elif status != "Stopping":
+            raise Conflict(
+                f"Training job {name} is {status}; only a job in progress can be stopped.",
+                code="TrainingJobNotRunning",
+            )
+        return await self.describe(name)
+
+    async def close(self) -> None:
+        """Stop the running trainer; its job is marked Failed (SERVER_STOPPED), as a restart would."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    # -- running a job ---------------------------------------------------------------------------------------
+
+    async def _kill_later(self, process: asyncio.subprocess.Process) -> None:
+        try:
+            await asyncio.wait_for(process.wait(), STOP_GRACE_S)
+        except asyncio.TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+
+    async def _run(self, name: str) -> None:
+        process: asyncio.subprocess.Process | None = None
+        try:
+            record = self._require(name)
+            base = record["base_model"]
+            model_dir = Path(base["path"])
+            if base["source"] == "stand-in" and not self._store.stand_in_converted():
+                self._set_secondary(name, "Starting", "Converting the bundled SmolLM2-135M-Instruct (once)")
+                model_dir = await self._store.ensure_stand_in()
+            if not (model_dir / "config.json").is_file():
+                raise ServiceUnavailable(f"The base model folder {model_dir} has no config.json.")
+            if name in self._stop_requested:
+                self._finish(name, "Stopped", message="Stopped before training started")
+                return
+            process = await self._spawn(name, record, model_dir)
+            self._processes[name] = process
+            self._update(name, pid=process.pid, started_at=_iso(_now()))
+            self._set_secondary(name, "Training", "Loading the model and the data")
+            outcome = await self._read_events(name, process)
+            code = await process.wait()
+            self._settle(name, outcome, code)
+        except asyncio.CancelledError:
+            if process is not None and process.returncode is None:
+                await self._terminate(process)
+            self._finish(
+                name,
+                "Failed",
+                message="Failed",
+                failure_reason=SERVER_STOPPED[0].upper() + SERVER_STOPPED[1:] + ".",
+            )
+            raise
+        except ApiError as exc:
+            self._finish(name, "Failed", message="Failed", failure_reason=exc.message)
+        except Exception as exc:  # anything unexpected still ends as a visible Failed status, never a hang
+            self._log.exception("jupyter_llama_neuron: local training job %s failed", name)
+            self._finish(name, "Failed", message="Failed", failure_reason=f"{type(exc).__name__}: {exc}")
+        finally:
+            self._processes.pop(name, None)
+            self._stop_requested.discard(name)
+
+    async def _spawn(self, name: str, record: dict[str, Any], model_dir: Path) -> asyncio.subprocess.Process:
+        plan = record["local"]
+        settings = plan["settings"]
+        threads = max(1, int(self._settings.local_torch_threads))
+        folder = self.job_dir(name)
+        args = [
+            sys.executable,
+            "-m",
+            TRAINER_MODULE,
+            "--model",
+            str(model_dir),
+            "--data",
+            str(record["dataset_path"]),
+            "--out",
+            str(folder / MERGED_DIR),
+            "--max-steps",
+            str(settings["max_steps"]["value"]),
+            "--learning-rate",
+            repr(float(settings["learning_rate"]["value"])),
+            "--batch-size",
+            str(settings["per_device_train_batch_size"]["value"]),
+            "--max-input-length",
+            str(settings["max_input_length"]["value"]),
+            "--response-marker",
+            str(plan.get("response_marker", "")),
+            "--threads",
+            str(threads),
+            f"--job={name}",
+        ]
+        env = dict(os.environ)
+        env.update(
+            OMP_NUM_THREADS=str(threads),
+            MKL_NUM_THREADS=str(threads),
+            TOKENIZERS_PARALLELISM="false",
+            HF_HUB_OFFLINE="1",
+            TRANSFORMERS_OFFLINE="1",
+            PYTHONUNBUFFERED="1",
+        )
+        stderr = await asyncio.to_thread(open, folder / STDERR_FILE, "ab")
+        try:
+            return await asyncio.create_subprocess_exec(
+                *args,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=stderr,
+                env=env,
+                limit=PROTOCOL_LIMIT,
+                start_new_session=True,  # a Ctrl-C in Jupyter's terminal reaches the server, not the trainer
+            )
+        finally:
+            stderr.close()
+
+    async def _read_events(self, name: str, process: asyncio.subprocess.Process) -> dict[str, Any]:
+        """Record progress as the trainer reports it; returns its last word (done / error / stopped)."""
+        outcome: dict[str, Any] = {}
+        assert process.stdout is not None
+        progress_path = self.job_dir(name) / PROGRESS_FILE
+        while True:
+            try:
+                raw = await process.stdout.readline()
+            except ValueError:  # an over-long line: skip it
+                continue
+            if not raw:
+                return outcome
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                continue
+            if not isinstance(event, dict):
+                continue
+            kind = event.get("event")
+            if kind == "step":
+                point = {
+                    "step": event.get("step"),
+                    "loss": event.get("loss"),
+                    "timestamp": _iso(_now()),
+                    "elapsed_s": event.get("elapsed_s"),
+                }
+                await _append_line(progress_path, json.dumps(point) + "\n")
+                record = self._read(name)
+                if record is not None and record.get("owner") == self._owner:
+                    if record.get("secondary_status") == "Training" and event.get("step") == 1:
+                        self._transition(record, "Training", "Training the LoRA adapters")
+                    record["last_step"] = event.get("step")
+                    self._write(record)
+                if event.get("step") == event.get("of"):
+                    self._append_log(
+                        name, f"Step {event.get('step')}/{event.get('of')}: loss {event.get('loss')}"
+                    )
+                    if name not in self._stop_requested:
+                        self._set_secondary(
+                            name, "Uploading", "Merging the LoRA weights and saving the model"
+                        )
+            elif kind == "log":
+                self._append_log(name, str(event.get("message", "")))
+            elif kind in ("done", "error", "stopped"):
+                outcome = event
+
+    def _settle(self, name: str, outcome: dict[str, Any], code: int) -> None:
+        kind = outcome.get("event")
+        if kind == "done":
+            merged = str(outcome.get("merged_dir") or self.merged_dir(name))
+            result = {k: v for k, v in outcome.items() if k not in ("event", "merged_dir")}
+            self._update(name, result=result)
+            self._finish(name, "Completed", message="Training completed", output_model=merged)
+        elif kind == "stopped" or name in self._stop_requested:
+            self._finish(name, "Stopped", message="Stopped on request; nothing was saved")
+        elif kind == "error":
+            self._finish(name, "Failed", message="Failed", failure_reason=str(outcome.get("message")))
+        else:
+            reason = f"The trainer exited with code {code}"
+            if code < 0:
+                with contextlib.suppress(ValueError):
+                    reason = f"The trainer was killed by {signal.Signals(-code).name}"
+            tail = log_tail(self.job_dir(name) / STDERR_FILE, 5, " | ")
+            if tail:
+                reason = f"{reason}. Last log lines: {tail}"
+            self._finish(name, "Failed", message="Failed", failure_reason=reason)
+
+    async def _terminate(self, process: asyncio.subprocess.Process) -> None:
+        for action in (process.terminate, process.kill):
+            with contextlib.suppress(ProcessLookupError):
+                action()
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+                return
+            except asyncio.TimeoutError:
+                continue
+
+    # -- restart consistency ---------------------------------------------------------------------------------
+
+    async def _ensure_recovered(self) -> None:
+        """On first use: no job may stay InProgress without a trainer of this server behind it."""
+        if self._recovered:
+            return
+        self._recovered = True
+        for record in await asyncio.to_thread(self._all):
+            if record.get("status") not in ACTIVE or record.get("owner") == self._owner:
+                continue
+            name = str(record["name"])
+            self._update(name, owner=self._owner)  # take it over: the old server no longer writes to it
+            pid = record.get("pid")
+            if isinstance(pid, int) and pid > 0 and _is_our_trainer(pid, name):
+                await _kill_pid(pid, name)  # its server is gone; nobody would ever use its result
+            if record.get("status") == "Stopping":
+                self._finish(name, "Stopped", message="Stopped (the Jupyter server restarted meanwhile)")
+            else:
+                self._finish(
+                    name,
+                    "Failed",
+                    message="Failed",
+                    failure_reason=SERVER_STOPPED[0].upper() + SERVER_STOPPED[1:] + ".",
+                )
+            for debris in self.job_dir(name).glob(f"{TMP_PREFIX}{MERGED_DIR}-*"):
+                shutil.rmtree(debris, ignore_errors=True)
+            self._log.info("jupyter_llama_neuron: local training job %s was interrupted by a restart", name)
+
+
+def _module_available(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+async def _append_line(path: Path, line: str) -> None:
+    def write() -> None:
+        with path.open("a", encoding="utf-8") as out:
+            out.write(line)
+
+    await asyncio.to_thread(write)
+
+
+async def _kill_pid(pid: int, job: str) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = loop.time() + 5.0
+        while loop.time() < deadline:
+            if not pid_alive(pid) or not _is_our_trainer(pid, job):
+                return
+            await asyncio.sleep(0.05)
+
+
+__all__ = ["LocalTrainingJobs", "local_plan", "response_marker"]
