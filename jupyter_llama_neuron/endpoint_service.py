@@ -11,22 +11,33 @@ from __future__ import annotations
 import asyncio
 import builtins
 import re
+from collections.abc import AsyncGenerator
 from datetime import datetime, timezone
 from typing import Any
 
 from .backend_selection import BackendProvider
-from .backends.base import DeploymentConfig, Endpoint, EndpointRequest
+from .backends.base import Backend, DeploymentConfig, Endpoint, EndpointRequest
 from .catalog import Catalog, describe_config, short_model_name
+from .cost_guard import CostFields, parse_idle_minutes, unobserved_fields
 from .errors import ApiError, BadRequest, Conflict
 from .eula import EulaStore
-from .inference_parameters import validate_invocation, validate_parameters
+from .invocations import (
+    InvocationEvent,
+    PreparedInvocation,
+    invocation_events,
+    parse_invocation_body,
+    prepare_invocation,
+    run_invocation,
+)
 from .settings import ExtensionSettings
 
 # SageMaker's rule for endpoint (and training job) names.
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 NAME_MAX = 63
 CLIENT_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-CREATE_FIELDS = ("model_id", "config", "endpoint_name", "training_job", "client_token")
+CREATE_FIELDS = (
+    "model_id", "config", "endpoint_name", "training_job", "client_token", "auto_delete_idle_minutes"
+)
 # Statuses in which the instance is billed; a Failed endpoint has no running instance.
 UNBILLED_STATUSES = frozenset({"Failed"})
 
@@ -63,6 +74,8 @@ class EndpointService:
         self.backends = backends
         self._create_lock = asyncio.Lock()
         self._tokens: dict[str, str] = {}  # client_token -> endpoint name, for this server's lifetime
+        # Idle time, auto-delete limit and deadline of the view; the cost guard replaces it with its own.
+        self.cost_fields: CostFields = unobserved_fields(settings)
 
     # --- views ----------------------------------------------------------------------------------------------
 
@@ -94,6 +107,7 @@ class EndpointService:
             "cost_so_far": round(price * age_s / 3600.0, 4) if billed and price is not None else 0.0,
             "last_invoked_at": _iso(endpoint.last_invoked_at),
             "typical_minutes": self.catalog.typical_minutes(instance_type or "", local=local),
+            **self.cost_fields(endpoint, now),
         }
 
     # --- list / describe / delete ---------------------------------------------------------------------------
@@ -197,8 +211,11 @@ class EndpointService:
 
     async def create(self, body: Any, user: str) -> dict[str, Any]:
         model_id, config, endpoint_name, training_job, client_token = self._validate_create(body)
+        auto_delete = parse_idle_minutes(body.get("auto_delete_idle_minutes"), "auto_delete_idle_minutes")
         # Everything above is free; from here on the backend is involved.
         backend = await self.backends.get()
+        if training_job is not None:
+            await self._check_training_job(backend, training_job, model_id)
         async with self._create_lock:
             existing = await backend.list_endpoints()
             if client_token is not None:
@@ -227,11 +244,36 @@ class EndpointService:
                 creator=user,
                 client_token=client_token,
                 training_job=training_job,
+                auto_delete_idle_minutes=auto_delete,
             )
             endpoint = await backend.create_endpoint(request)
             if client_token is not None:
                 self._tokens[client_token] = endpoint.name
         return self.view(endpoint)
+
+    async def _check_training_job(self, backend: Backend, name: str, model_id: str) -> None:
+        """A fine-tuned model deploys only from a Completed job of the same base model (404/400/409)."""
+        job = await backend.describe_training_job(name)  # NotFound (404) when absent or not ours
+        if job.model_id != model_id:
+            raise BadRequest(
+                f"Training job {name} fine-tuned {self.catalog.display_name(job.model_id)}, not "
+                f"{self.catalog.display_name(model_id)}.",
+                hint=f"Deploy it with model_id {job.model_id}.",
+                code="TrainingJobModelMismatch",
+            )
+        if job.status != "Completed":
+            raise Conflict(
+                f"Training job {name} is {job.status}; only a Completed job can be deployed.",
+                hint="Wait until it has completed." if job.status in ("InProgress", "Stopping")
+                else "Start a new training job.",
+                code="TrainingJobNotCompleted",
+                details={"status": job.status},
+            )
+        if not job.output_model:
+            raise Conflict(
+                f"Training job {name} completed without a model to deploy.",
+                code="NoModelArtifacts",
+            )
 
     async def _by_token(
         self, token: str, existing: builtins.list[Endpoint], model_id: str, config: DeploymentConfig
@@ -259,27 +301,26 @@ class EndpointService:
 
     # --- invoke ---------------------------------------------------------------------------------------------
 
-    async def invoke(self, name: str, body: Any) -> dict[str, Any]:
+    async def _prepare_invocation(self, name: str, body: Any) -> PreparedInvocation:
         check_resource_name(name, "Endpoint name")
-        inputs, parameters = validate_invocation(body)
+        parsed = parse_invocation_body(body)  # the body is judged before any backend is involved
         backend = await self.backends.get()
-        endpoint = await backend.describe_endpoint(name)
-        if endpoint.status != "InService":
-            raise Conflict(
-                f"Endpoint {name} is {endpoint.status}, not InService.",
-                hint="Wait until it is InService."
-                if endpoint.status == "Creating"
-                else (endpoint.failure_reason or "Deploy it again."),
-                code="EndpointNotInService",
-                details={"status": endpoint.status},
-            )
-        if endpoint.config is not None:
-            # The ranges that depend on the deployment: lengths cannot exceed its compiled context.
-            parameters = validate_parameters(parameters, context_length=endpoint.config.n_positions)
-        result = await backend.invoke(name, {"inputs": inputs, "parameters": parameters})
-        return {
-            "generated_text": result.generated_text,
-            "tokens_out": result.tokens_out,
-            "latency_s": result.latency_s,
-            "finish_reason": result.finish_reason,
-        }
+        return await prepare_invocation(name, parsed, self.catalog, backend)
+
+    async def invoke(self, name: str, body: Any) -> dict[str, Any]:
+        """``{"inputs"|"messages", "parameters"}`` -> one complete answer (see ``invocations.py``)."""
+        return await run_invocation(await self._prepare_invocation(name, body))
+
+    async def invoke_events(self, name: str, body: Any) -> AsyncGenerator[InvocationEvent, None]:
+        """The streamed answer as ``(event, data)`` pairs: token..., then done (or fallback first, or error).
+
+        Validation errors are raised by the first ``__anext__``, before any event, so the caller can still
+        answer with an ordinary JSON error. Closing the generator cancels the generation in the backend.
+        """
+        prepared = await self._prepare_invocation(name, body)
+        events = invocation_events(prepared)
+        try:
+            async for event in events:
+                yield event
+        finally:
+            await events.aclose()

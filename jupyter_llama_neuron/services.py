@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .backend_selection import BackendProvider
 from .catalog import Catalog, load_catalog
+from .cost_guard import CostGuard
+from .dataset_store import DatasetService
 from .endpoint_service import EndpointService
 from .errors import BadRequest
 from .eula import EulaStore
+from .notebooks import NotebookService
 from .settings import ExtensionSettings
+from .training_service import DURATION_ASSUMPTION, TrainingService
 
 
 @dataclass
@@ -21,16 +26,30 @@ class Services:
     eula: EulaStore
     backends: BackendProvider
     endpoints: EndpointService
+    datasets: DatasetService
+    training: TrainingService
+    cost_guard: CostGuard
+    # Example notebooks (POST /notebooks); ``create`` gives it the Jupyter root directory.
+    notebooks: NotebookService = field(init=False)
 
     @classmethod
-    def create(cls, settings: ExtensionSettings, log: logging.Logger | None = None) -> Services:
+    def create(
+        cls, settings: ExtensionSettings, log: logging.Logger | None = None, *, root_dir: Path | None = None
+    ) -> Services:
         log = log or logging.getLogger("jupyter_llama_neuron")
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         catalog = load_catalog()
         eula = EulaStore(settings.data_dir / "eula.json", catalog)
         backends = BackendProvider(settings, catalog, log)
         endpoints = EndpointService(settings, catalog, eula, backends)
-        return cls(settings, catalog, eula, backends, endpoints)
+        datasets = DatasetService(settings, catalog, backends, log)
+        training = TrainingService(settings, catalog, eula, backends)
+        cost_guard = CostGuard(settings, catalog, backends, endpoints, log)
+        services = cls(
+            settings, catalog, eula, backends, endpoints, datasets, training=training, cost_guard=cost_guard
+        )
+        services.notebooks = NotebookService(settings, catalog, root_dir or Path.cwd(), backends)
+        return services
 
     def _allowed(self, model_id: str) -> bool:
         return not self.settings.allowed_model_ids or model_id in self.settings.allowed_model_ids
@@ -53,6 +72,9 @@ class Services:
         allowed_instances = self.settings.allowed_instance_types
         for row in card["precompiled_configs"]:
             row["allowed"] = not allowed_instances or row["instance_type"] in allowed_instances
+        if card["training"]["supported"]:
+            # What the fine-tuning form's cost estimate (price x duration) assumes; see training_service.
+            card["training"]["duration_assumption"] = dict(DURATION_ASSUMPTION)
         local_path = self.settings.local_model_paths.get(model_id)
         if local_path:
             card["local_stand_in"] = f"Local mode: the Hugging Face model in {local_path} answers for it."
@@ -75,4 +97,5 @@ class Services:
         return {"version": __version__, **(await self.backends.status())}
 
     async def close(self) -> None:
+        await self.cost_guard.stop()
         await self.backends.close()

@@ -21,9 +21,9 @@ import os
 import re
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -35,17 +35,22 @@ from ..errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailabl
 from ..settings import ExtensionSettings
 from .aws_errors import aws_errors, call_aws
 from .base import (
+    AUTO_DELETE_TAG,
     CLIENT_TOKEN_TAG,
     CONFIG_TAG,
     CREATOR_TAG,
+    KEEP_UNTIL_TAG,
     MANAGED_TAG,
     MODEL_ID_TAG,
     TRAINING_JOB_TAG,
+    TRAINING_JOB_TAGS,
     BackendName,
     DeploymentConfig,
     Endpoint,
     EndpointRequest,
     InvocationResult,
+    TrainingJob,
+    TrainingRequest,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +62,20 @@ STUDIO_METADATA_FILE = Path("/opt/ml/metadata/resource-metadata.json")
 MANAGED_FILTER = {"Name": f"Tags.{MANAGED_TAG}", "Operator": "Equals", "Value": "true"}
 CONTENT_TYPE = "application/json"
 EULA_ATTRIBUTE = "accept_eula=true"  # gated Llama 2 endpoints reject invocations without it
+# Fine-tuning: where output goes (under the default bucket), and where SageMaker puts metrics and logs.
+TRAINING_OUTPUT_PREFIX = "jupyter-llama-neuron/training-output"
+TRAINING_METRIC_NAMESPACE = "/aws/sagemaker/TrainingJobs"
+# The spec's metric definition (regex reduced_train_loss=...), which SageMaker publishes to CloudWatch.
+TRAIN_LOSS_METRIC = "meta-textgenerationneuron:train-loss"
+TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+TRAINING_LOG_TAIL_LINES = 50
+MAX_METRIC_PAGES = 5
+# Endpoint activity for the cost guard: SageMaker's per-endpoint Invocations metric, per minute.
+ENDPOINT_METRIC_NAMESPACE = "AWS/SageMaker"
+INVOCATIONS_METRIC = "Invocations"
+ENDPOINT_VARIANT = "AllTraffic"  # the variant JumpStart's deploy creates
+ACTIVITY_PERIOD_S = 60
+MAX_METRIC_QUERIES = 500  # GetMetricData's limit per request
 
 # Control-plane calls answer in well under a second; invocations of a 7B+ model on Inferentia2 can take
 # tens of seconds (SageMaker itself cuts real-time invocations at 60 s), so the read timeout must exceed that.
@@ -161,10 +180,30 @@ def tag_value(value: str) -> str:
     return _TAG_VALUE_UNSAFE.sub("_", value)[:256]
 
 
+def _iso_or_none(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def _utc(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return None
+
+
+def _minutes_tag(value: str | None) -> int | None:
+    """The auto-delete tag's value; None when absent or unreadable (then the server default applies)."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
+
+
+def _time_tag(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return _utc(datetime.fromisoformat(value.strip()))
+    except ValueError:
+        return None
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -481,6 +520,8 @@ class SageMakerBackend:
             training_job=training_job,
             client_token=tags.get(CLIENT_TOKEN_TAG) or None,
             serving_label=self._serving_label(model_id, config, training_job),
+            auto_delete_idle_minutes=_minutes_tag(tags.get(AUTO_DELETE_TAG)),
+            keep_until=_time_tag(tags.get(KEEP_UNTIL_TAG)),
             extra={
                 "arn": record.get("EndpointArn"),
                 "endpoint_config_name": record.get("EndpointConfigName"),
@@ -585,6 +626,8 @@ class SageMakerBackend:
             tags[CLIENT_TOKEN_TAG] = request.client_token
         if request.training_job:
             tags[TRAINING_JOB_TAG] = request.training_job
+        if request.auto_delete_idle_minutes is not None:
+            tags[AUTO_DELETE_TAG] = str(request.auto_delete_idle_minutes)
         return [{"Key": key, "Value": tag_value(value)} for key, value in tags.items()]
 
     def _find_by_token(self, token: str) -> Endpoint | None:
@@ -720,6 +763,7 @@ class SageMakerBackend:
             training_job=request.training_job,
             client_token=request.client_token,
             serving_label=self._serving_label(request.model_id, request.config, request.training_job),
+            auto_delete_idle_minutes=request.auto_delete_idle_minutes,
             extra={"region": self.region, "creator": request.creator},
         )
 
@@ -772,6 +816,101 @@ class SageMakerBackend:
 
     async def delete_endpoint(self, name: str) -> None:
         await self._run(self._delete_sync, name)
+
+    # -- cost guard: activity and per-endpoint settings ---------------------------------------------------
+
+    def _activity_sync(
+        self, names: list[str], start: datetime, end: datetime
+    ) -> dict[str, datetime | None]:
+        """One GetMetricData for all endpoints (one query each; pages only beyond 500 endpoints or 100,800
+        datapoints): the end of the last minute with Invocations > 0, capped at ``end``."""
+        found: dict[str, datetime | None] = dict.fromkeys(names)
+        period = timedelta(seconds=ACTIVITY_PERIOD_S)
+        for first in range(0, len(names), MAX_METRIC_QUERIES):
+            chunk = names[first : first + MAX_METRIC_QUERIES]
+            ids = {f"e{index}": name for index, name in enumerate(chunk)}
+            queries = [
+                {
+                    "Id": query_id,
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": ENDPOINT_METRIC_NAMESPACE,
+                            "MetricName": INVOCATIONS_METRIC,
+                            "Dimensions": [
+                                {"Name": "EndpointName", "Value": name},
+                                {"Name": "VariantName", "Value": ENDPOINT_VARIANT},
+                            ],
+                        },
+                        "Period": ACTIVITY_PERIOD_S,
+                        "Stat": "Sum",
+                    },
+                    "ReturnData": True,
+                }
+                for query_id, name in ids.items()
+            ]
+            params: dict[str, Any] = {
+                "MetricDataQueries": queries,
+                "StartTime": start,
+                "EndTime": end,
+                "ScanBy": "TimestampDescending",
+            }
+            for _page in range(MAX_METRIC_PAGES):
+                page = self._call("cloudwatch", "get_metric_data", **params)
+                for result in page.get("MetricDataResults") or []:
+                    name = ids.get(str(result.get("Id")))
+                    if name is None:
+                        continue
+                    stamps, values = result.get("Timestamps") or [], result.get("Values") or []
+                    for stamp, value in zip(stamps, values, strict=False):
+                        when = _utc(stamp)
+                        if when is None or float(value) <= 0:
+                            continue
+                        # A datapoint stamps the start of its minute: the call may have come at its end.
+                        last = min(when + period, end)
+                        previous = found[name]
+                        if previous is None or last > previous:
+                            found[name] = last
+                if not page.get("NextToken"):
+                    break
+                params["NextToken"] = page["NextToken"]
+        return found
+
+    async def endpoint_activity(
+        self, endpoints: Sequence[Endpoint], start: datetime, end: datetime
+    ) -> dict[str, datetime | None]:
+        names = sorted({endpoint.name for endpoint in endpoints})
+        if not names:
+            return {}
+        return await self._run(self._activity_sync, names, start, end)
+
+    def _retag_sync(self, name: str, put: dict[str, str], remove: list[str]) -> Endpoint:
+        described, tags = self._describe_raw(name)  # NotFound unless it exists and carries our managed tag
+        arn = str(described["EndpointArn"])
+        if put:
+            self._call(
+                "sagemaker",
+                "add_tags",
+                ResourceArn=arn,
+                Tags=[{"Key": key, "Value": tag_value(value)} for key, value in put.items()],
+            )
+            tags.update({key: tag_value(value) for key, value in put.items()})
+        present = [key for key in remove if key in tags]
+        if present:
+            self._call("sagemaker", "delete_tags", ResourceArn=arn, TagKeys=present)
+            for key in present:
+                tags.pop(key, None)
+        return self._endpoint(described, tags)
+
+    async def set_auto_delete(self, name: str, idle_minutes: int | None) -> Endpoint:
+        if idle_minutes is None:
+            return await self._run(self._retag_sync, name, {}, [AUTO_DELETE_TAG])
+        return await self._run(self._retag_sync, name, {AUTO_DELETE_TAG: str(idle_minutes)}, [])
+
+    async def set_keep_until(self, name: str, until: datetime | None) -> Endpoint:
+        if until is None:
+            return await self._run(self._retag_sync, name, {}, [KEEP_UNTIL_TAG])
+        stamp = until.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+        return await self._run(self._retag_sync, name, {KEEP_UNTIL_TAG: stamp}, [])
 
     # -- invoke ----------------------------------------------------------------------------------------------
 
@@ -877,6 +1016,342 @@ class SageMakerBackend:
                 stream.close()
             except Exception as err:  # closing a half-read socket must never mask the real outcome
                 self._log.debug("jupyter_llama_neuron: closing stream of %s: %s", name, err)
+
+    # -- training jobs ---------------------------------------------------------------------------------------
+    #
+    # Create goes through JumpStartEstimator (the SDK resolves the Neuron training image, the code channel,
+    # the gated weights' URI and the metric definitions from the JumpStart spec); monitoring is plain boto3:
+    # DescribeTrainingJob, the loss metric in CloudWatch and the log tail in CloudWatch Logs.
+
+    def _default_bucket(self) -> str:
+        return self._settings.s3_bucket or f"sagemaker-{self.region}-{self._account_id()}"
+
+    def _training_tags(self, request: TrainingRequest) -> list[dict[str, str]]:
+        values = {
+            MANAGED_TAG: "true",
+            MODEL_ID_TAG: request.model_id,
+            CREATOR_TAG: request.creator or "unknown",
+            CLIENT_TOKEN_TAG: request.client_token or "",
+        }
+        return [
+            {"Key": key, "Value": tag_value(values[key])} for key in TRAINING_JOB_TAGS if values.get(key)
+        ]
+
+    @staticmethod
+    def _hyperparameters_of(raw: Any) -> dict[str, str]:
+        """The job's hyperparameters as the user set them: the SDK's own ``sagemaker_*`` entries left out and
+        the SDK's JSON encoding (``"10"`` is sent as ``"\\"10\\""``) undone."""
+        found: dict[str, str] = {}
+        for key, value in (raw or {}).items():
+            if str(key).startswith("sagemaker_"):
+                continue
+            text = str(value)
+            try:
+                decoded = json.loads(text)
+            except ValueError:
+                decoded = text
+            found[str(key)] = decoded if isinstance(decoded, str) else text
+        return found
+
+    def _training_job(
+        self,
+        record: dict[str, Any],
+        tags: dict[str, str],
+        *,
+        loss: list[dict[str, Any]] | None = None,
+        log_tail: list[str] | None = None,
+    ) -> TrainingJob:
+        name = str(record["TrainingJobName"])
+        status = str(record.get("TrainingJobStatus") or "InProgress")
+        model_id = tags.get(MODEL_ID_TAG, "")
+        instance_type = (record.get("ResourceConfig") or {}).get("InstanceType")
+        dataset_uri = None
+        for channel in record.get("InputDataConfig") or []:
+            if channel.get("ChannelName") in ("train", "training"):
+                dataset_uri = ((channel.get("DataSource") or {}).get("S3DataSource") or {}).get("S3Uri")
+        transitions = [
+            {
+                "status": str(item.get("Status", "")),
+                "start_time": _iso_or_none(_utc(item.get("StartTime"))),
+                "end_time": _iso_or_none(_utc(item.get("EndTime"))),
+                "message": str(item.get("StatusMessage") or ""),
+            }
+            for item in record.get("SecondaryStatusTransitions") or []
+        ]
+        artifacts = str((record.get("ModelArtifacts") or {}).get("S3ModelArtifacts") or "")
+        display = self._catalog.display_name(model_id) if model_id else "unknown model"
+        created = _utc(record.get("CreationTime")) or datetime.now(timezone.utc)
+        return TrainingJob(
+            name=name,
+            status=status,
+            model_id=model_id,
+            instance_type=str(instance_type) if instance_type else None,
+            created_at=created,
+            backend="sagemaker",
+            hyperparameters=self._hyperparameters_of(record.get("HyperParameters")),
+            dataset_uri=str(dataset_uri) if dataset_uri else None,
+            secondary_status=record.get("SecondaryStatus") or None,
+            status_transitions=transitions,
+            failure_reason=record.get("FailureReason") or None,
+            max_runtime_s=(record.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds"),
+            loss=loss or [],
+            log_tail=log_tail or [],
+            output_model=artifacts if status == "Completed" and artifacts else None,
+            client_token=tags.get(CLIENT_TOKEN_TAG) or None,
+            serving_label=f"{display} fine-tuning on {instance_type}" if instance_type else display,
+            started_at=_utc(record.get("TrainingStartTime")),
+            ended_at=_utc(record.get("TrainingEndTime")),
+            extra={
+                "arn": record.get("TrainingJobArn"),
+                "region": self.region,
+                "creator": tags.get(CREATOR_TAG),
+                "billable_seconds": record.get("BillableTimeInSeconds"),
+                "output_path": (record.get("OutputDataConfig") or {}).get("S3OutputPath"),
+            },
+        )
+
+    def _search_training_jobs(self, filters: list[dict[str, str]]) -> list[TrainingJob]:
+        jobs: list[TrainingJob] = []
+        params: dict[str, Any] = {
+            "Resource": "TrainingJob",
+            "SearchExpression": {"Filters": filters},
+            "MaxResults": 100,
+        }
+        while True:
+            page = self._call("sagemaker", "search", **params)
+            for result in page.get("Results") or []:
+                record = result.get("TrainingJob") or {}
+                tags = self._tag_dict(record.get("Tags"))
+                # Re-check the tag: neither moto nor an API change may make us adopt others' jobs.
+                if not record.get("TrainingJobName") or tags.get(MANAGED_TAG) != "true":
+                    continue
+                jobs.append(self._training_job(record, tags))
+            token = page.get("NextToken")
+            if not token:
+                break
+            params["NextToken"] = token
+        jobs.sort(key=lambda job: job.created_at, reverse=True)
+        return jobs
+
+    async def list_training_jobs(self) -> list[TrainingJob]:
+        return await self._run(self._search_training_jobs, [MANAGED_FILTER])
+
+    def _training_not_ours(self, name: str) -> NotFound:
+        return NotFound(
+            f"Training job '{name}' does not exist in {self.region} or was not started by this extension.",
+            hint="The training job list shows the jobs you can manage here.",
+            code="TrainingJobNotFound",
+        )
+
+    def _describe_training_raw(self, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+        try:
+            described = self._call("sagemaker", "describe_training_job", TrainingJobName=name)
+            tags = self._tags_of(str(described["TrainingJobArn"]))
+        except NotFound as err:
+            raise self._training_not_ours(name) from err
+        if tags.get(MANAGED_TAG) != "true":
+            raise self._training_not_ours(name)
+        return described, tags
+
+    def _loss_series(self, name: str, start: datetime, end: datetime) -> tuple[list[dict[str, Any]], str]:
+        """The training-loss metric SageMaker extracts from the container log (one point per minute at most),
+        oldest first; an empty series (and why) when CloudWatch has none or cannot be read."""
+        query = {
+            "Id": "loss",
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": TRAINING_METRIC_NAMESPACE,
+                    "MetricName": TRAIN_LOSS_METRIC,
+                    "Dimensions": [{"Name": "Host", "Value": f"{name}/algo-1"}],
+                },
+                "Period": 60,
+                "Stat": "Average",
+            },
+            "ReturnData": True,
+        }
+        params: dict[str, Any] = {
+            "MetricDataQueries": [query],
+            "StartTime": start,
+            "EndTime": end,
+            "ScanBy": "TimestampAscending",
+        }
+        points: list[tuple[datetime, float]] = []
+        try:
+            for _page in range(MAX_METRIC_PAGES):
+                page = self._call("cloudwatch", "get_metric_data", **params)
+                for result in page.get("MetricDataResults") or []:
+                    stamps, values = result.get("Timestamps") or [], result.get("Values") or []
+                    for stamp, value in zip(stamps, values, strict=False):
+                        when = _utc(stamp)
+                        if when is not None:
+                            points.append((when, float(value)))
+                if not page.get("NextToken"):
+                    break
+                params["NextToken"] = page["NextToken"]
+        except ApiError as err:
+            return [], f"The loss curve is unavailable: {err.message}"
+        points.sort(key=lambda point: point[0])
+        series = [
+            {"step": index + 1, "loss": round(value, 6), "timestamp": when.isoformat()}
+            for index, (when, value) in enumerate(points)
+        ]
+        return series, ""
+
+    def _log_tail(self, name: str) -> tuple[list[str], str]:
+        """The last lines of the job's CloudWatch log streams (``<job>/algo-1-<n>``); none before the
+        instance starts logging."""
+        try:
+            streams = self._call(
+                "logs",
+                "describe_log_streams",
+                logGroupName=TRAINING_LOG_GROUP,
+                logStreamNamePrefix=f"{name}/",
+                limit=10,
+            ).get("logStreams") or []
+            lines: list[str] = []
+            for stream in sorted(streams, key=lambda s: str(s.get("logStreamName", ""))):
+                events = self._call(
+                    "logs",
+                    "get_log_events",
+                    logGroupName=TRAINING_LOG_GROUP,
+                    logStreamName=str(stream["logStreamName"]),
+                    limit=TRAINING_LOG_TAIL_LINES,
+                    startFromHead=False,
+                ).get("events") or []
+                lines.extend(str(event.get("message", "")).rstrip("\n") for event in events)
+        except ApiError as err:
+            if err.status == 404 or "ResourceNotFound" in str(err.details.get("aws_code") or err.code):
+                return [], ""  # no log group/stream yet: nothing logged so far
+            return [], f"The log tail is unavailable: {err.message}"
+        return lines[-TRAINING_LOG_TAIL_LINES:], ""
+
+    def _describe_training_sync(self, name: str) -> TrainingJob:
+        described, tags = self._describe_training_raw(name)
+        now = datetime.now(timezone.utc)
+        start = _utc(described.get("TrainingStartTime")) or _utc(described.get("CreationTime")) or now
+        end = _utc(described.get("TrainingEndTime")) or now
+        loss, loss_note = self._loss_series(name, start - timedelta(minutes=1), end + timedelta(minutes=5))
+        log_tail, log_note = self._log_tail(name)
+        job = self._training_job(described, tags, loss=loss, log_tail=log_tail)
+        notes = [note for note in (loss_note, log_note) if note]
+        if notes:
+            job.extra["monitoring_note"] = " ".join(notes)
+        return job
+
+    async def describe_training_job(self, name: str) -> TrainingJob:
+        return await self._run(self._describe_training_sync, name)
+
+    def _stop_training_sync(self, name: str) -> TrainingJob:
+        described, _tags = self._describe_training_raw(name)
+        status = described.get("TrainingJobStatus")
+        if status == "InProgress":
+            self._call("sagemaker", "stop_training_job", TrainingJobName=name)
+            self._log.info("jupyter_llama_neuron: stopping training job %s", name)
+        elif status != "Stopping":
+            raise Conflict(
+                f"Training job '{name}' is {status}; only a job in progress can be stopped.",
+                code="TrainingJobNotRunning",
+            )
+        return self._describe_training_sync(name)
+
+    async def stop_training_job(self, name: str) -> TrainingJob:
+        return await self._run(self._stop_training_sync, name)
+
+    def _existing_training(self, request: TrainingRequest) -> TrainingJob | None:
+        """The job an earlier request with this client token started, else None; Conflict when the name is
+        taken (training job names are unique per account and region, forever)."""
+        if request.client_token:
+            token_filter = {
+                "Name": f"Tags.{CLIENT_TOKEN_TAG}",
+                "Operator": "Equals",
+                "Value": tag_value(request.client_token),
+            }
+            found = self._search_training_jobs([token_filter])
+            if found:
+                return found[0]
+        try:
+            self._call("sagemaker", "describe_training_job", TrainingJobName=request.name)
+        except NotFound:
+            return None
+        raise Conflict(
+            f"A training job named '{request.name}' already exists in {self.region}.",
+            hint="Training job names cannot be reused, even after the job ended; choose another name.",
+            code="TrainingJobExists",
+        )
+
+    def _create_training_sync(self, request: TrainingRequest) -> TrainingJob:
+        sdk = import_sdk()
+        role = self._execution_role()  # configuration problems first, before touching any AWS resource
+        existing = self._existing_training(request)
+        if existing is not None:
+            return existing
+        bucket = self._default_bucket()
+        output_path = f"s3://{bucket}/{TRAINING_OUTPUT_PREFIX}/"
+        tags = self._training_tags(request)
+        from sagemaker.jumpstart.estimator import JumpStartEstimator
+
+        with aws_errors("CreateTrainingJob"):
+            try:
+                session = sdk.Session(
+                    boto_session=self._session,
+                    sagemaker_client=self._client("sagemaker"),
+                    sagemaker_runtime_client=self._client("sagemaker-runtime"),
+                    default_bucket=bucket,
+                )
+                kwargs: dict[str, Any] = {}
+                if request.max_runtime_s is not None:
+                    kwargs["max_run"] = request.max_runtime_s
+                estimator = JumpStartEstimator(
+                    model_id=request.model_id,
+                    model_version=request.model_version,
+                    region=self.region,
+                    instance_type=request.instance_type,
+                    instance_count=1,
+                    role=role,
+                    output_path=output_path,
+                    hyperparameters=dict(request.hyperparameters),
+                    # The Llama 2 licence, accepted in the UI (EulaStore); the SDK turns it into the gated
+                    # weights' URI for the training container.
+                    environment={"accept_eula": "true"},
+                    tags=tags,
+                    sagemaker_session=session,
+                    **kwargs,
+                )
+                estimator.fit({"train": request.dataset_uri}, wait=False, job_name=request.name)
+            except (ValueError, KeyError) as err:
+                raise BadRequest(
+                    f"SageMaker JumpStart rejected the training job: {err}",
+                    hint=f"Check that {request.model_id} {request.model_version} can be fine-tuned on "
+                    f"{request.instance_type} in {self.region}.",
+                    code="JumpStartRejected",
+                ) from err
+        self._log.info(
+            "jupyter_llama_neuron: started training job %s (%s on %s) for %s",
+            request.name,
+            request.model_id,
+            request.instance_type,
+            request.creator,
+        )
+        now = datetime.now(timezone.utc)
+        display = self._catalog.display_name(request.model_id)
+        return TrainingJob(
+            name=request.name,
+            status="InProgress",
+            model_id=request.model_id,
+            instance_type=request.instance_type,
+            created_at=now,
+            backend="sagemaker",
+            hyperparameters=dict(request.hyperparameters),
+            dataset_uri=request.dataset_uri,
+            secondary_status="Starting",
+            max_runtime_s=request.max_runtime_s,
+            client_token=request.client_token,
+            serving_label=f"{display} fine-tuning on {request.instance_type}",
+            extra={"region": self.region, "creator": request.creator, "output_path": output_path},
+        )
+
+    async def create_training_job(self, request: TrainingRequest) -> TrainingJob:
+        return await self._run(self._create_training_sync, request)
 
     # -- shutdown --------------------------------------------------------------------------------------------
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .cost_guard import CostGuardHandler, EndpointAutoDeleteHandler, EndpointKeepHandler
+from .datasets import DatasetPreflightHandler, DatasetsHandler, DatasetUploadsHandler
 from .endpoints import EndpointHandler, EndpointInvocationsHandler, EndpointsHandler
 from .models import ModelEulaHandler, ModelHandler, ModelsHandler
+from .notebooks import NotebooksHandler
 from .status import StatusHandler
+from .training_jobs import TrainingJobHandler, TrainingJobsHandler, TrainingJobStopHandler
 
 MODEL_ID = r"(?P<model_id>[^/]+)"
 RESOURCE_NAME = r"(?P<name>[^/]+)"
@@ -19,4 +23,14 @@ ROUTES: list[tuple[str, Any]] = [
     (r"/endpoints", EndpointsHandler),
     (rf"/endpoints/{RESOURCE_NAME}", EndpointHandler),
     (rf"/endpoints/{RESOURCE_NAME}/invocations", EndpointInvocationsHandler),
+    (rf"/endpoints/{RESOURCE_NAME}/auto-delete", EndpointAutoDeleteHandler),
+    (rf"/endpoints/{RESOURCE_NAME}/keep", EndpointKeepHandler),
+    (r"/cost-guard", CostGuardHandler),
+    (r"/datasets", DatasetsHandler),
+    (r"/datasets/preflight", DatasetPreflightHandler),
+    (r"/datasets/uploads", DatasetUploadsHandler),
+    (r"/training-jobs", TrainingJobsHandler),
+    (rf"/training-jobs/{RESOURCE_NAME}", TrainingJobHandler),
+    (rf"/training-jobs/{RESOURCE_NAME}/stop", TrainingJobStopHandler),
+    (r"/notebooks", NotebooksHandler),
 ]

@@ -291,11 +291,15 @@ class Scheduler:
 class IncrementalDecoder:
     """A ``generate`` streamer that turns token ids into text chunks as they arrive.
 
-    It follows transformers' ``TextStreamer`` rules (emit up to the last space, everything at a newline or CJK
-    character) so multi-byte characters and tokenizer clean-up never produce a chunk that is later revised. It
-    is its own class rather than a ``TextIteratorStreamer`` because that one needs a second thread per request
-    to drain its queue; here each chunk is handed straight to ``on_text`` from the generating thread. It also
-    records when the first new token arrived (TTFT) and decodes through the worker's tokenizer lock.
+    Each token's text leaves as soon as it is known, using the incremental detokenisation of Hugging Face's
+    text-generation-inference: decode a window that starts one emission back, with and without the newest
+    tokens, and emit the difference - unless it ends in U+FFFD, i.e. inside a multi-byte character whose
+    remaining bytes are still to come. The window gives each token its correct leading space (a SentencePiece
+    token decoded alone loses it). transformers' ``TextStreamer`` instead holds text back until the next
+    space, which delays the first visible text, and every word, by one token. This is its own class rather
+    than a ``TextIteratorStreamer`` because that one needs a second thread per request to drain its queue;
+    here each chunk is handed straight to ``on_text`` from the generating thread. It also records when the
+    first new token arrived (TTFT) and decodes through the worker's tokenizer lock.
     """
 
     def __init__(
@@ -305,7 +309,8 @@ class IncrementalDecoder:
         self._on_text = on_text
         self._emit_text = emit_text
         self._tokens: list[int] = []
-        self._printed = 0
+        self._prefix_offset = 0  # start of the decode window
+        self._read_offset = 0  # tokens before this have been emitted
         self._prompt_pending = True
         self.first_token_at: float | None = None
 
@@ -321,38 +326,24 @@ class IncrementalDecoder:
         if ids and isinstance(ids[0], list):
             ids = ids[0]  # batch of one
         self._tokens.extend(int(i) for i in ids)
-        text = self._decode(self._tokens)
-        if text.endswith("\n"):
-            chunk = text[self._printed :]
-            self._tokens, self._printed = [], 0
-        elif text and _is_cjk(ord(text[-1])):
-            chunk = text[self._printed :]
-            self._printed += len(chunk)
-        else:
-            chunk = text[self._printed : text.rfind(" ") + 1]
-            self._printed += len(chunk)
-        if chunk:
+        chunk = self._pending_text()
+        # Empty when the new token adds no text yet (a skipped special token, or a partial character).
+        if chunk and not chunk.endswith("\ufffd"):
+            self._prefix_offset, self._read_offset = self._read_offset, len(self._tokens)
             self._on_text(chunk)
 
+    def _pending_text(self) -> str:
+        window = self._tokens[self._prefix_offset :]
+        before = self._decode(self._tokens[self._prefix_offset : self._read_offset])
+        text = self._decode(window)
+        return text[len(before) :] if len(text) > len(before) else ""
+
     def end(self) -> None:
-        if self._emit_text and self._tokens:
-            chunk = self._decode(self._tokens)[self._printed :]
-            self._tokens, self._printed = [], 0
+        if self._emit_text and self._read_offset < len(self._tokens):
+            chunk = self._pending_text()  # whatever is left, even an incomplete character
+            self._prefix_offset = self._read_offset = len(self._tokens)
             if chunk:
                 self._on_text(chunk)
-
-
-def _is_cjk(cp: int) -> bool:
-    return (
-        0x4E00 <= cp <= 0x9FFF
-        or 0x3400 <= cp <= 0x4DBF
-        or 0x20000 <= cp <= 0x2A6DF
-        or 0x2A700 <= cp <= 0x2B73F
-        or 0x2B740 <= cp <= 0x2B81F
-        or 0x2B820 <= cp <= 0x2CEAF
-        or 0xF900 <= cp <= 0xFAFF
-        or 0x2F800 <= cp <= 0x2FA1F
-    )
 
 
 def _validate_messages(messages: Any) -> list[dict[str, str]]:
