@@ -5,8 +5,10 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import { IApiClient } from './api/client';
+import { CostGuardModel } from './models/costGuard';
 import { EndpointsModel } from './models/endpointsModel';
 import { PanelSettings } from './models/panelSettings';
+import { TrainingJobsModel } from './models/trainingJobsModel';
 import { EndpointNotifier } from './notifications';
 
 export interface IPanelServices {
@@ -15,6 +17,10 @@ export interface IPanelServices {
   settings: PanelSettings;
   trans: TranslationBundle;
   notifier: EndpointNotifier | null;
+  /** The training jobs, polled while running (optional: views create their own when absent). */
+  trainingJobs?: TrainingJobsModel | null;
+  /** The cost guard (burn, idle times, auto-delete warnings); optional: views work without it. */
+  costGuard?: CostGuardModel | null;
 }
 
 export const PanelContext = React.createContext<IPanelServices | null>(null);

@@ -10,6 +10,7 @@ import {
 import {
   ICommandPalette,
   MainAreaWidget,
+  Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
@@ -20,10 +21,12 @@ import { createApiClient } from './api/client';
 import { CommandIDs } from './commands';
 import { IPanelServices } from './context';
 import { llamaNeuronIcon } from './icon';
+import { CostGuardModel } from './models/costGuard';
 import { EndpointsModel } from './models/endpointsModel';
 import { isPanelTab, PanelNavigator, PanelTab } from './models/panelNavigator';
 import { PanelSettings } from './models/panelSettings';
-import { EndpointNotifier } from './notifications';
+import { TrainingJobsModel } from './models/trainingJobsModel';
+import { CostGuardNotifier, EndpointNotifier } from './notifications';
 import { LlamaNeuronWidget } from './widgets/LlamaNeuronWidget';
 
 const PLUGIN_ID = 'jupyter-llama-neuron:plugin';
@@ -75,7 +78,71 @@ const plugin: JupyterFrontEndPlugin<void> = {
             void app.commands.execute(CommandIDs.open, { tab: 'resources' });
           }
         });
-        services = { api, endpoints, settings, trans, notifier };
+        const trainingJobs = new TrainingJobsModel({
+          source: api,
+          pollInterval: settings.values.pollInterval * 1000
+        });
+        // A training job that ends (after minutes or hours) is announced, with a link to its page.
+        trainingJobs.stateChanged.connect((_, { job }) => {
+          if (!settings.values.notifyOnStateChange) {
+            return;
+          }
+          const message =
+            job.status === 'Completed'
+              ? trans.__('Training job %1 completed.', job.name)
+              : job.status === 'Failed'
+                ? trans.__(
+                    'Training job %1 failed: %2',
+                    job.name,
+                    job.failure_reason ?? ''
+                  )
+                : trans.__('Training job %1 stopped.', job.name);
+          Notification.emit(
+            message,
+            job.status === 'Completed'
+              ? 'success'
+              : job.status === 'Failed'
+                ? 'error'
+                : 'info',
+            {
+              autoClose: job.status === 'Failed' ? false : 10_000,
+              actions: [
+                {
+                  label: trans.__('Open'),
+                  callback: () => {
+                    void app.commands.execute(CommandIDs.open, {
+                      tab: 'finetune'
+                    });
+                    navigator.openTrainingJob(job.name);
+                  }
+                }
+              ]
+            }
+          );
+        });
+        // Polls /cost-guard at the endpoints' cadence (standby while hidden): burn, idle, auto-delete warnings.
+        const costGuard = new CostGuardModel({
+          source: api,
+          pollInterval: settings.values.pollInterval * 1000
+        });
+        new CostGuardNotifier({
+          model: costGuard,
+          keep: name => api.keepEndpoint(name),
+          trans,
+          onShow: () => {
+            void app.commands.execute(CommandIDs.open, { tab: 'resources' });
+          }
+        });
+        costGuard.start();
+        services = {
+          api,
+          endpoints,
+          settings,
+          trans,
+          notifier,
+          trainingJobs,
+          costGuard
+        };
       }
       return services;
     };
@@ -83,6 +150,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     settings.changed.connect((_, values) => {
       if (services) {
         services.endpoints.pollInterval = values.pollInterval * 1000;
+        if (services.trainingJobs) {
+          services.trainingJobs.pollInterval = values.pollInterval * 1000;
+        }
+        if (services.costGuard) {
+          services.costGuard.pollInterval = values.pollInterval * 1000;
+        }
       }
     });
 

@@ -6,6 +6,13 @@ import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import { IEndpoint } from './api/types';
+import {
+  CostGuardModel,
+  formatAutoDelete,
+  formatDeletesIn,
+  formatIdle,
+  ICostGuardNews
+} from './models/costGuard';
 import { formatCost } from './models/deployForm';
 import { EndpointsModel, IEndpointTransition } from './models/endpointsModel';
 import { PanelSettings } from './models/panelSettings';
@@ -124,6 +131,126 @@ export namespace EndpointNotifier {
   export interface IOptions {
     model: EndpointsModel;
     settings: PanelSettings;
+    trans: TranslationBundle;
+    /** Reveal the panel's Resources tab (notification action). */
+    onShow?: () => void;
+  }
+}
+
+/**
+ * Cost guard notifications: a warning with a "Keep" action (which resets the idle clock) when an endpoint
+ * is about to be auto-deleted, dismissed when the warning clears; an info when the guard deleted one.
+ */
+export class CostGuardNotifier {
+  constructor(options: CostGuardNotifier.IOptions) {
+    this._model = options.model;
+    this._keep = options.keep;
+    this._trans = options.trans;
+    this._onShow = options.onShow;
+    this._model.news.connect(this._onNews, this);
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._model.news.disconnect(this._onNews, this);
+    this._ids.clear();
+  }
+
+  private _onNews(sender: CostGuardModel, news: ICostGuardNews): void {
+    const trans = this._trans;
+    for (const name of news.cleared) {
+      const id = this._ids.get(name);
+      if (id !== undefined) {
+        Notification.dismiss(id);
+        this._ids.delete(name);
+      }
+    }
+    for (const warning of news.warnings) {
+      const previous = this._ids.get(warning.endpoint);
+      if (previous !== undefined) {
+        Notification.dismiss(previous);
+      }
+      const message = trans.__(
+        'Endpoint %1 has had no invocations for %2 and will be deleted %3 (auto-delete after %4 idle).',
+        warning.endpoint,
+        formatIdle(warning.idle_minutes, false, trans),
+        formatDeletesIn(warning.deletes_at, Date.now(), trans),
+        formatAutoDelete(warning.auto_delete_idle_minutes, trans)
+      );
+      const name = warning.endpoint;
+      const actions: Notification.IAction[] = [
+        {
+          label: trans.__('Keep'),
+          caption: trans.__(
+            'Keep %1: the idle clock starts again (%2)',
+            name,
+            formatAutoDelete(warning.auto_delete_idle_minutes, trans)
+          ),
+          callback: () => {
+            this._ids.delete(name);
+            void this._keep(name).then(
+              () => {
+                Notification.success(trans.__('Endpoint %1 is kept.', name), {
+                  autoClose: 5000
+                });
+                void sender.refresh();
+              },
+              (reason: unknown) => {
+                const text =
+                  reason instanceof Error ? reason.message : String(reason);
+                Notification.error(
+                  trans.__('Could not keep endpoint %1: %2', name, text),
+                  { autoClose: false }
+                );
+              }
+            );
+          }
+        }
+      ];
+      if (this._onShow) {
+        const onShow = this._onShow;
+        actions.push({
+          label: trans.__('Show resources'),
+          callback: () => onShow()
+        });
+      }
+      const id = Notification.warning(message, { autoClose: false, actions });
+      this._ids.set(name, id);
+    }
+    for (const deletion of news.deletions) {
+      const id = this._ids.get(deletion.endpoint);
+      if (id !== undefined) {
+        Notification.dismiss(id);
+        this._ids.delete(deletion.endpoint);
+      }
+      Notification.info(
+        trans.__(
+          'The cost guard deleted idle endpoint %1 (%2/h). %3',
+          deletion.endpoint,
+          formatCost(deletion.price_per_hour),
+          deletion.reason
+        ),
+        { autoClose: false }
+      );
+    }
+  }
+
+  private _model: CostGuardModel;
+  private _keep: (name: string) => Promise<unknown>;
+  private _trans: TranslationBundle;
+  private _onShow: (() => void) | undefined;
+  private _ids = new Map<string, string>();
+  private _isDisposed = false;
+}
+
+export namespace CostGuardNotifier {
+  export interface IOptions {
+    model: CostGuardModel;
+    /** Keep the endpoint (POST /endpoints/{name}/keep). */
+    keep: (name: string) => Promise<unknown>;
     trans: TranslationBundle;
     /** Reveal the panel's Resources tab (notification action). */
     onShow?: () => void;

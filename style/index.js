@@ -1,1 +1,3 @@
 import './base.css';
+import './finetune.css';
+import './costguard.css';

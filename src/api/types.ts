@@ -115,6 +115,19 @@ export interface IHyperparameter {
 export interface ITrainingInstance {
   instance_type: string;
   price_per_hour: number | null;
+  /** Why the price is missing or suspect, when it is. */
+  price_note?: string;
+}
+
+/** What the fine-tuning cost estimate assumes (`card.training.duration_assumption`): not a measurement. */
+export interface IDurationAssumption {
+  /** Minutes of a full default run on the default training instance. */
+  minutes: number;
+  basis: string;
+  note: string;
+  /** Local mode: seconds per optimizer step of the local stand-in. */
+  local_seconds_per_step?: number;
+  local_basis?: string;
 }
 
 export interface ITrainingSpec {
@@ -123,6 +136,8 @@ export interface ITrainingSpec {
   default_instance_type: string | null;
   instance_types: ITrainingInstance[];
   hyperparameters: IHyperparameter[];
+  /** Fine-tunable models only. */
+  duration_assumption?: IDurationAssumption;
 }
 
 /** Invocation parameters (SageMaker LMI payload `parameters`). */
@@ -200,6 +215,80 @@ export interface IEndpoint {
   cost_so_far: number | null;
   last_invoked_at: string | null;
   typical_minutes: number | null;
+  /** Cost guard (optional: older servers do not send them). */
+  idle_minutes?: number | null;
+  idle_capped?: boolean;
+  last_activity_at?: string | null;
+  /** Effective auto-delete limit in idle minutes; null = never. */
+  auto_delete_idle_minutes?: number | null;
+  /** Whether the limit is the endpoint's own or the server default. */
+  auto_delete_source?: AutoDeleteSource;
+  keep_until?: string | null;
+  deletes_at?: string | null;
+  warning?: boolean;
+}
+
+/** Where an endpoint's auto-delete limit comes from. */
+export type AutoDeleteSource = 'endpoint' | 'server';
+
+/** One endpoint as `GET /cost-guard` reports it. */
+export interface ICostGuardEndpoint {
+  name: string;
+  status: EndpointStatus;
+  price_per_hour: number | null;
+  idle_minutes: number | null;
+  idle_capped: boolean;
+  last_activity_at: string | null;
+  auto_delete_idle_minutes: number | null;
+  auto_delete_source: AutoDeleteSource;
+  keep_until: string | null;
+  deletes_at: string | null;
+  warning: boolean;
+}
+
+/** An endpoint the cost guard will delete soon unless it is used or kept. */
+export interface ICostGuardWarning {
+  endpoint: string;
+  deletes_at: string;
+  idle_minutes: number;
+  auto_delete_idle_minutes: number;
+  price_per_hour: number | null;
+}
+
+/** An endpoint the cost guard deleted (from its log in the server's data dir). */
+export interface ICostGuardDeletion {
+  endpoint: string;
+  backend: BackendName;
+  model_id: string;
+  model_display_name?: string;
+  instance_type: string | null;
+  price_per_hour: number | null;
+  created_at?: string | null;
+  last_activity_at?: string | null;
+  idle_minutes: number;
+  auto_delete_idle_minutes: number;
+  deleted_at: string;
+  cost_so_far?: number;
+  reason: string;
+}
+
+/** `GET /cost-guard` */
+export interface ICostGuard {
+  enabled: boolean;
+  default_idle_minutes: number;
+  min_idle_minutes?: number;
+  max_idle_minutes?: number;
+  backend?: BackendName;
+  checked_at: string;
+  interval_s: number;
+  activity_known: boolean;
+  notes: string[];
+  total_hourly_burn: number;
+  endpoints_hourly_burn: number;
+  training_hourly_burn: number;
+  endpoints: ICostGuardEndpoint[];
+  warnings: ICostGuardWarning[];
+  deletions: ICostGuardDeletion[];
 }
 
 /** `GET /endpoints` */
@@ -214,6 +303,8 @@ export interface ICreateEndpointRequest {
   endpoint_name?: string;
   training_job?: string;
   client_token?: string;
+  /** Idle minutes before auto-delete: 0 never; omitted or null = the server default. */
+  auto_delete_idle_minutes?: number | null;
 }
 
 /** `DELETE /endpoints/{name}` */
@@ -286,4 +377,200 @@ export interface IApiErrorBody {
     hint?: string;
     details?: Record<string, unknown>;
   };
+}
+
+/* ---- Datasets and fine-tuning (training jobs) ---- */
+
+/** `domain`: plain text; `instruction`: instruction/context/response records rendered through a template. */
+export type DatasetFormat = 'domain' | 'instruction';
+
+/** `POST /datasets/uploads?filename=…` (201). */
+export interface IUploadResult {
+  upload_id: string;
+  /** "upload://<id>/<file>" */
+  uri: string;
+  bytes: number;
+  filename: string;
+}
+
+/**
+ * `POST /datasets/preflight` and `POST /datasets` body: exactly one source, pasted `{filename, content}`
+ * (at most 1 MB) or a `uri` (`upload://…` or, in SageMaker mode, `s3://…`).
+ */
+export interface IDatasetRequest {
+  dataset_format: DatasetFormat;
+  /** Instruction format only; omitted or empty: the server's default (JumpStart Dolly) template. */
+  template?: string | null;
+  max_input_length?: number | null;
+  /** Keep the last N valid records out of the training file. */
+  holdout?: number;
+  filename?: string;
+  content?: string;
+  uri?: string;
+}
+
+export interface IPreflightError {
+  /** 1-based; null for file-level problems. */
+  line: number | null;
+  byte_offset: number | null;
+  code: string;
+  message: string;
+  hint: string;
+}
+
+export interface IPreflightSample {
+  line: number;
+  text: string;
+  tokens: number;
+}
+
+export interface IHistogramBin {
+  min: number;
+  /** null for the open-ended bin above max_input_length. */
+  max: number | null;
+  count: number;
+  truncated: boolean;
+}
+
+export interface IHeldoutPrompt {
+  line: number;
+  prompt: string;
+  reference: string;
+}
+
+export interface ITokenStats {
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  p50: number | null;
+  p95: number | null;
+  total: number;
+}
+
+/** `POST /datasets/preflight` (200): problems in the data are listed here, not raised. */
+export interface IPreflightReport {
+  ok: boolean;
+  dataset_format: DatasetFormat;
+  /** The template used (the server's default when none was given); null for domain data. */
+  template: string | null;
+  lines: number;
+  records: number;
+  train_records: number;
+  holdout: number;
+  skipped_blank_lines: number;
+  error_count: number;
+  errors: IPreflightError[];
+  errors_truncated: boolean;
+  samples: IPreflightSample[];
+  token_count_method: 'exact' | 'estimate';
+  token_count_note: string;
+  max_input_length: number;
+  token_stats: ITokenStats;
+  histogram: IHistogramBin[];
+  truncated_records: number;
+  truncated_share: number;
+  heldout_prompts: IHeldoutPrompt[];
+  heldout_suggestion?: { count: number; note: string };
+  source?: {
+    kind: 'pasted' | 'upload' | 's3';
+    filename?: string;
+    uri?: string;
+    bytes?: number;
+    files?: string[];
+  };
+}
+
+/** `POST /datasets` (201). */
+export interface IStoredDataset {
+  dataset_id: string;
+  /** s3://…/train.jsonl (SageMaker) or file://…/train.jsonl (local): the training job's dataset_uri. */
+  uri: string;
+  train_channel_uri: string;
+  records: number;
+  heldout_records: number;
+  dataset_format: DatasetFormat;
+  bytes: number;
+  backend: BackendName;
+  token_count_method: 'exact' | 'estimate';
+  truncated_share: number;
+  heldout_prompts: IHeldoutPrompt[];
+}
+
+export type TrainingJobStatus =
+  'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+
+export interface IStatusTransition {
+  status: string;
+  start_time: string | null;
+  end_time: string | null;
+  message: string;
+}
+
+export interface ILossPoint {
+  step: number;
+  loss: number;
+  timestamp: string;
+}
+
+export interface ILocalTrainingSetting {
+  value: number;
+  source: 'yours' | 'local default';
+  meaning: string;
+}
+
+/** Training job JSON (docs/architecture.md "Fine-tuning (training jobs)"). */
+export interface ITrainingJob {
+  name: string;
+  status: TrainingJobStatus;
+  secondary_status: string | null;
+  status_transitions: IStatusTransition[];
+  failure_reason: string | null;
+  model_id: string;
+  model_display_name: string;
+  instance_type: string | null;
+  /** As SageMaker received them (strings). */
+  hyperparameters: Record<string, string>;
+  dataset_uri: string | null;
+  created_at: string;
+  age_s: number;
+  started_at?: string | null;
+  ended_at?: string | null;
+  /** null in local mode (nothing is billed). */
+  price_per_hour: number | null;
+  cost_so_far: number | null;
+  max_runtime_s: number | null;
+  /** Empty in the list; describe the job to get them. */
+  loss: ILossPoint[];
+  log_tail: string[];
+  output_model: string | null;
+  can_deploy: boolean;
+  backend: BackendName;
+  serving_label: string;
+  /** Local mode only. */
+  progress?: { step: number; of: number | null } | null;
+  local_settings?: {
+    settings: Record<string, ILocalTrainingSetting>;
+    ignored: Record<string, string>;
+    method?: string;
+  } | null;
+  /** Why the loss curve or log tail is unavailable, if so. */
+  monitoring_note?: string | null;
+}
+
+/** `GET /training-jobs` */
+export interface ITrainingJobList {
+  training_jobs: ITrainingJob[];
+}
+
+/** `POST /training-jobs` body. */
+export interface ICreateTrainingJobRequest {
+  model_id: string;
+  dataset_uri: string;
+  dataset_format: DatasetFormat;
+  template?: string | null;
+  hyperparameters: Record<string, string | number>;
+  instance_type?: string | null;
+  job_name?: string | null;
+  client_token?: string | null;
+  max_runtime_s?: number | null;
 }

@@ -2,6 +2,9 @@ import React from 'react';
 
 import { IStatus } from '../api/types';
 import { usePanelServices } from '../context';
+import { useCostGuard, useSignal } from '../hooks';
+import { totalHourlyBurn } from '../models/costGuard';
+import { formatCost } from '../models/deployForm';
 import { Loadable } from '../models/loadable';
 import { ErrorBanner } from './ErrorBanner';
 import { LocalModelStatus } from './LocalModelStatus';
@@ -16,8 +19,11 @@ export interface IBackendHeaderProps {
  * conversion progress, and where prices come from.
  */
 export function BackendHeader(props: IBackendHeaderProps): JSX.Element {
-  const { trans } = usePanelServices();
+  const { trans, endpoints, costGuard } = usePanelServices();
   const { status } = props;
+  useSignal(endpoints.changed);
+  const guard = useCostGuard(costGuard);
+  const burn = totalHourlyBurn(guard, endpoints.endpoints);
   return (
     <header className="jp-LlamaNeuron-header" data-testid="llama-neuron-header">
       <div className="jp-LlamaNeuron-header-row">
@@ -49,6 +55,26 @@ export function BackendHeader(props: IBackendHeaderProps): JSX.Element {
             data-testid="llama-neuron-price-label"
           >
             {trans.__('Prices: %1', status.value.price_label)}
+          </span>
+        )}
+        {status.kind === 'ready' && (
+          <span
+            className="jp-LlamaNeuron-header-burn"
+            data-testid="llama-neuron-total-burn"
+            data-burning={burn > 0 ? 'true' : 'false'}
+            title={
+              guard && guard.training_hourly_burn > 0
+                ? trans.__(
+                    'Endpoints %1/h, training jobs %2/h (indicative)',
+                    formatCost(guard.endpoints_hourly_burn),
+                    formatCost(guard.training_hourly_burn)
+                  )
+                : trans.__(
+                    'What everything running costs per hour (indicative)'
+                  )
+            }
+          >
+            {trans.__('Running now: %1/h', formatCost(burn))}
           </span>
         )}
       </div>

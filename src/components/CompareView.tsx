@@ -32,12 +32,18 @@ import {
   IParameterValues,
   validateParameters
 } from '../models/inferenceParameters';
+import { ICompareRequest } from '../models/panelNavigator';
 import { EndpointPicker } from './EndpointPicker';
 import { ParameterPanel } from './ParameterPanel';
 
 export interface ICompareViewProps {
   /** The catalog (tells chat models apart); may be empty while loading. */
   models: readonly IModelSummary[];
+  /**
+   * Endpoints and prompts to fill in (from a training job's "Compare with base", via
+   * `PanelNavigator.openCompare`); applied whenever a new request object arrives.
+   */
+  request?: ICompareRequest | null;
 }
 
 type Side = 'a' | 'b';
@@ -93,6 +99,29 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
       controller.current?.abort();
     };
   }, []);
+
+  const request = props.request ?? null;
+  useEffect(() => {
+    if (!request) {
+      return;
+    }
+    if (request.endpointA) {
+      setNameA(request.endpointA);
+    }
+    if (request.endpointB) {
+      setNameB(request.endpointB);
+    }
+    if (request.prompts.length > 0) {
+      setPromptsText(formatPromptLines(request.prompts));
+      setFileNote(
+        trans._n(
+          'Filled in %1 held-out prompt from the training dataset.',
+          'Filled in %1 held-out prompts from the training dataset.',
+          request.prompts.length
+        )
+      );
+    }
+  }, [request, trans]);
 
   const endpointA = inService.find(item => item.name === nameA) ?? null;
   const endpointB = inService.find(item => item.name === nameB) ?? null;

@@ -9,6 +9,12 @@ import {
   IStatus
 } from '../api/types';
 import { usePanelServices } from '../context';
+import { useCostGuard } from '../hooks';
+import {
+  autoDeleteOptions,
+  parseAutoDeleteValue,
+  SERVER_DEFAULT
+} from '../models/costGuard';
 import {
   availableInstanceTypes,
   buildCreateRequest,
@@ -34,6 +40,8 @@ export interface IDeployFormProps {
   onDeployed: (endpoint: IEndpoint) => void;
   /** The server refused because the licence is not accepted (403 EulaNotAccepted). */
   onEulaRequired: () => void;
+  /** Deploy the model this completed training job produced (fine-tuned) instead of the base model. */
+  trainingJob?: string | null;
 }
 
 /**
@@ -42,7 +50,8 @@ export interface IDeployFormProps {
  * content, so a double click creates one endpoint.
  */
 export function DeployForm(props: IDeployFormProps): JSX.Element {
-  const { api, trans } = usePanelServices();
+  const { api, trans, settings, costGuard } = usePanelServices();
+  const guard = useCostGuard(costGuard);
   const { card, status } = props;
   const backend = status?.backend ?? 'sagemaker';
   const local = backend === 'local';
@@ -58,6 +67,10 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
   const [endpointName, setEndpointName] = useState(() =>
     suggestEndpointName(card.id)
   );
+  const [autoDelete, setAutoDelete] = useState(() => {
+    const preferred = settings.values.autoDeleteIdleMinutes;
+    return preferred === null ? SERVER_DEFAULT : String(preferred);
+  });
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<ApiRequestError | null>(null);
   const tokens = useRef(new ClientTokenBook());
@@ -96,8 +109,13 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
       modelId: card.id,
       config: selected,
       endpointName: trimmedName,
-      clientToken: ''
+      clientToken: '',
+      trainingJob: props.trainingJob
     });
+    const idleMinutes = parseAutoDeleteValue(autoDelete);
+    if (idleMinutes !== null) {
+      request.auto_delete_idle_minutes = idleMinutes;
+    }
     request.client_token = tokens.current.tokenFor(request);
     inFlight.current = true;
     setSubmitting(true);
@@ -143,7 +161,13 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
       onSubmit={event => void submit(event)}
     >
       <h3 id={`${idBase}-title`}>
-        {trans.__('Custom deploy: %1', card.display_name)}
+        {props.trainingJob
+          ? trans.__(
+              'Deploy fine-tuned model: %1 (%2)',
+              props.trainingJob,
+              card.display_name
+            )
+          : trans.__('Custom deploy: %1', card.display_name)}
       </h3>
       <p className="jp-LlamaNeuron-muted">
         {trans.__(
@@ -326,6 +350,31 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
                   'Use letters, digits and hyphens; start and end with a letter or digit.'
                 )
               : trans.__('Leave empty to let the server choose a name.')}
+        </span>
+      </div>
+
+      <div className="jp-LlamaNeuron-field">
+        <label htmlFor={`${idBase}-auto-delete`}>
+          {trans.__('Auto-delete when idle')}
+        </label>
+        <HTMLSelect
+          id={`${idBase}-auto-delete`}
+          data-testid="llama-neuron-deploy-auto-delete"
+          value={autoDelete}
+          aria-describedby={`${idBase}-auto-delete-help`}
+          onChange={event => setAutoDelete(event.currentTarget.value)}
+          options={autoDeleteOptions(trans, {
+            defaultMinutes: guard ? guard.default_idle_minutes : null,
+            current: parseAutoDeleteValue(autoDelete)
+          })}
+        />
+        <span
+          id={`${idBase}-auto-delete-help`}
+          className="jp-LlamaNeuron-muted"
+        >
+          {trans.__(
+            'Deletes the endpoint after this long without invocations; a notification with a Keep button comes first. Changeable later in Resources.'
+          )}
         </span>
       </div>
 

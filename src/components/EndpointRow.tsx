@@ -1,11 +1,18 @@
-import { Button } from '@jupyterlab/ui-components';
+import { Button, HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useState } from 'react';
 
 import { IEndpoint } from '../api/types';
 import { usePanelServices } from '../context';
+import {
+  autoDeleteOptions,
+  autoDeleteValue,
+  formatDeletesIn,
+  formatIdle,
+  parseAutoDeleteValue
+} from '../models/costGuard';
 import { formatCost } from '../models/deployForm';
 import { ageSeconds, isTransitional } from '../models/endpointStatus';
-import { formatDuration } from '../models/format';
+import { formatDateTime, formatDuration } from '../models/format';
 import { TryItBox } from './TryItBox';
 
 export interface IEndpointRowProps {
@@ -16,6 +23,19 @@ export interface IEndpointRowProps {
   onDelete: (endpoint: IEndpoint) => void;
   /** Open the Playground with this endpoint selected (InService only). */
   onOpenPlayground?: (endpoint: IEndpoint) => void;
+  /** Cost guard controls (shown when given and the server reports auto-delete fields). */
+  autoDelete?: IEndpointAutoDeleteProps;
+}
+
+export interface IEndpointAutoDeleteProps {
+  /** The server default in idle minutes (0 = off); undefined while unknown. */
+  defaultMinutes?: number;
+  /** A change of this endpoint's setting is being saved. */
+  saving: boolean;
+  /** Set the endpoint's idle minutes (0 never, null = the server default). */
+  onChange: (endpoint: IEndpoint, minutes: number | null) => void;
+  /** Keep the endpoint (the idle clock starts again). */
+  onKeep: (endpoint: IEndpoint) => void;
 }
 
 /**
@@ -34,6 +54,14 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
     endpoint.instance_type ?? endpoint.config?.instance_type ?? '—';
   const inService = endpoint.status === 'InService';
   const tryId = `jp-LlamaNeuron-try-region-${endpoint.name}`;
+  const autoDelete =
+    props.autoDelete && endpoint.auto_delete_source !== undefined
+      ? props.autoDelete
+      : null;
+  const ownMinutes =
+    endpoint.auto_delete_source === 'endpoint'
+      ? endpoint.auto_delete_idle_minutes
+      : null;
 
   return (
     <li
@@ -122,6 +150,55 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
               </dd>
             </>
           )}
+          {inService && endpoint.idle_minutes !== undefined && (
+            <>
+              <dt>{trans.__('Idle')}</dt>
+              <dd
+                data-testid="llama-neuron-endpoint-idle"
+                title={
+                  endpoint.last_activity_at
+                    ? trans.__(
+                        'Last invocation: %1',
+                        formatDateTime(endpoint.last_activity_at)
+                      )
+                    : trans.__('No invocation seen since it was created')
+                }
+              >
+                {formatIdle(endpoint.idle_minutes, endpoint.idle_capped, trans)}
+              </dd>
+            </>
+          )}
+          {autoDelete && (
+            <>
+              <dt>
+                <label htmlFor={`jp-LlamaNeuron-auto-delete-${endpoint.name}`}>
+                  {trans.__('Auto-delete')}
+                </label>
+              </dt>
+              <dd>
+                <HTMLSelect
+                  id={`jp-LlamaNeuron-auto-delete-${endpoint.name}`}
+                  data-testid="llama-neuron-endpoint-auto-delete"
+                  value={autoDeleteValue(endpoint)}
+                  disabled={autoDelete.saving}
+                  aria-label={trans.__(
+                    'Auto-delete endpoint %1 when idle',
+                    endpoint.name
+                  )}
+                  onChange={event =>
+                    autoDelete.onChange(
+                      endpoint,
+                      parseAutoDeleteValue(event.currentTarget.value)
+                    )
+                  }
+                  options={autoDeleteOptions(trans, {
+                    defaultMinutes: autoDelete.defaultMinutes ?? null,
+                    current: ownMinutes
+                  })}
+                />
+              </dd>
+            </>
+          )}
           {endpoint.serving_label && (
             <>
               <dt>{trans.__('Served by')}</dt>
@@ -137,6 +214,41 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
             </>
           )}
         </dl>
+        {autoDelete && inService && endpoint.deletes_at && (
+          <p
+            className={
+              endpoint.warning
+                ? 'jp-LlamaNeuron-warning jp-LlamaNeuron-deletes-at'
+                : 'jp-LlamaNeuron-muted jp-LlamaNeuron-deletes-at'
+            }
+            data-testid="llama-neuron-endpoint-deletes-at"
+            data-warning={endpoint.warning ? 'true' : 'false'}
+            role={endpoint.warning ? 'alert' : undefined}
+          >
+            {endpoint.warning
+              ? trans.__(
+                  'Idle: will be deleted %1 (%2) unless it is used or kept.',
+                  formatDeletesIn(endpoint.deletes_at, now, trans),
+                  formatDateTime(endpoint.deletes_at)
+                )
+              : trans.__(
+                  'Deleted automatically at %1 if it stays idle.',
+                  formatDateTime(endpoint.deletes_at)
+                )}{' '}
+            {endpoint.warning && (
+              <Button
+                small
+                className="jp-mod-styled"
+                disabled={autoDelete.saving}
+                data-testid="llama-neuron-endpoint-keep"
+                aria-label={trans.__('Keep endpoint %1', endpoint.name)}
+                onClick={() => autoDelete.onKeep(endpoint)}
+              >
+                {trans.__('Keep')}
+              </Button>
+            )}
+          </p>
+        )}
       </div>
       <div className="jp-LlamaNeuron-endpoint-actions">
         {inService && (

@@ -16,13 +16,19 @@ import {
 } from '../models/catalogFilter';
 import { ClientTokenBook } from '../models/deployForm';
 import { failed, Loadable, LOADING, ready } from '../models/loadable';
-import { PANEL_TABS, PanelNavigator, PanelTab } from '../models/panelNavigator';
+import {
+  ICompareRequest,
+  PANEL_TABS,
+  PanelNavigator,
+  PanelTab
+} from '../models/panelNavigator';
 import { BackendHeader } from './BackendHeader';
 import { CatalogView } from './CatalogView';
 import { CompareView } from './CompareView';
 import { DeployForm } from './DeployForm';
 import { ErrorBanner } from './ErrorBanner';
 import { EulaDialog } from './EulaDialog';
+import { FineTuneView } from './FineTuneView';
 import { ModelDetail } from './ModelDetail';
 import { PlaygroundView } from './PlaygroundView';
 import { ResourcesView } from './ResourcesView';
@@ -54,7 +60,8 @@ const NO_MODELS: IModelSummary[] = [];
 /**
  * The main panel: backend header, and four tabs — Catalog (search, model card, EULA, deploy), Resources
  * (endpoints with status, cost, delete, try it), Playground (prompt or chat one endpoint, streamed) and
- * Compare (the same prompts on two endpoints, side by side).
+ * Compare (the same prompts on two endpoints, side by side); and Fine-tune (dataset preflight,
+ * hyperparameters, training jobs with their loss curve, deploy and compare the fine-tuned model).
  */
 export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
   const services = usePanelServices();
@@ -79,8 +86,21 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
     catalog: null,
     resources: null,
     playground: null,
-    compare: null
+    compare: null,
+    finetune: null
   });
+  // "Compare with base" of a training job fills in the Compare tab.
+  const [compareRequest, setCompareRequest] = useState<ICompareRequest | null>(
+    navigator.compareRequest
+  );
+  useEffect(() => {
+    const onCompare = (_: PanelNavigator, request: ICompareRequest): void =>
+      setCompareRequest(request);
+    navigator.compareRequested.connect(onCompare);
+    return () => {
+      navigator.compareRequested.disconnect(onCompare);
+    };
+  }, [navigator]);
 
   useEffect(() => {
     mounted.current = true;
@@ -301,6 +321,8 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
         return trans.__('Playground');
       case 'compare':
         return trans.__('Compare');
+      case 'finetune':
+        return trans.__('Fine-tune');
       default:
         return value;
     }
@@ -428,6 +450,7 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
             onOpenPlayground={endpoint =>
               navigator.openPlayground(endpoint.name)
             }
+            onOpenTrainingJob={job => navigator.openTrainingJob(job.name)}
           />
         )}
       </div>
@@ -455,7 +478,22 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
         hidden={tab !== 'compare'}
         className="jp-LlamaNeuron-tabpanel"
       >
-        <CompareView models={catalogModels} />
+        <CompareView models={catalogModels} request={compareRequest} />
+      </div>
+
+      <div
+        role="tabpanel"
+        id="jp-LlamaNeuron-tabpanel-finetune"
+        aria-labelledby="jp-LlamaNeuron-tab-finetune"
+        hidden={tab !== 'finetune'}
+        className="jp-LlamaNeuron-tabpanel"
+      >
+        {/* Kept mounted while hidden, so a wizard in progress (and an upload) survives tab switches. */}
+        <FineTuneView
+          models={models}
+          status={statusValue}
+          navigator={navigator}
+        />
       </div>
 
       {eulaCard && (

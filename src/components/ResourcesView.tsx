@@ -3,12 +3,15 @@ import { Button, refreshIcon } from '@jupyterlab/ui-components';
 import React, { useState } from 'react';
 
 import { ApiRequestError, toApiRequestError } from '../api/client';
-import { IEndpoint } from '../api/types';
+import { IEndpoint, ITrainingJob } from '../api/types';
 import { usePanelServices } from '../context';
-import { useNow, useSignal } from '../hooks';
+import { useCostGuard, useNow, useSignal } from '../hooks';
+import { withGuardInfo } from '../models/costGuard';
 import { costPerDay, formatCost } from '../models/deployForm';
+import { formatDateTime } from '../models/format';
 import { EndpointRow } from './EndpointRow';
 import { ErrorBanner } from './ErrorBanner';
+import { TrainingJobList } from './TrainingJobList';
 
 export interface IResourcesViewProps {
   /** The server runs in local mode (no AWS charges). */
@@ -16,20 +19,54 @@ export interface IResourcesViewProps {
   onBrowseCatalog: () => void;
   /** Open the Playground with an endpoint selected. */
   onOpenPlayground?: (endpoint: IEndpoint) => void;
+  /** Open a training job's page (the training jobs are listed when given). */
+  onOpenTrainingJob?: (job: ITrainingJob) => void;
 }
 
 /**
  * Everything this extension created (endpoints for now), with status, cost and Delete.
  */
 export function ResourcesView(props: IResourcesViewProps): JSX.Element {
-  const { api, endpoints, settings, trans } = usePanelServices();
+  const { api, endpoints, settings, trans, costGuard } = usePanelServices();
   useSignal(endpoints.changed);
+  const guard = useCostGuard(costGuard);
   const [deleting, setDeleting] = useState<ReadonlySet<string>>(new Set());
   const [deleteError, setDeleteError] = useState<ApiRequestError | null>(null);
+  const [guardSaving, setGuardSaving] = useState<ReadonlySet<string>>(
+    new Set()
+  );
+  const [guardError, setGuardError] = useState<ApiRequestError | null>(null);
   const state = endpoints.state;
   const list = endpoints.endpoints;
-  // Tick every second while something is being created (elapsed time), else every 30 s (age).
-  const now = useNow(endpoints.hasActive ? 1000 : 30_000);
+  // Tick every second while something is being created (elapsed time) or about to be auto-deleted,
+  // else every 30 s (age).
+  const now = useNow(
+    endpoints.hasActive || (guard?.warnings.length ?? 0) > 0 ? 1000 : 30_000
+  );
+
+  /** Save a cost-guard change of one endpoint (auto-delete minutes or Keep), then show the answer. */
+  const saveGuard = async (
+    endpoint: IEndpoint,
+    change: () => Promise<IEndpoint>
+  ): Promise<void> => {
+    if (guardSaving.has(endpoint.name)) {
+      return;
+    }
+    setGuardSaving(current => new Set(current).add(endpoint.name));
+    setGuardError(null);
+    try {
+      endpoints.upsert(await change());
+      await costGuard?.refresh();
+    } catch (reason) {
+      setGuardError(toApiRequestError(reason));
+    } finally {
+      setGuardSaving(current => {
+        const next = new Set(current);
+        next.delete(endpoint.name);
+        return next;
+      });
+    }
+  };
 
   const confirmDelete = async (endpoint: IEndpoint): Promise<boolean> => {
     if (!settings.values.confirmDelete) {
@@ -130,6 +167,13 @@ export function ResourcesView(props: IResourcesViewProps): JSX.Element {
           onDismiss={() => setDeleteError(null)}
         />
       )}
+      {guardError && (
+        <ErrorBanner
+          error={guardError}
+          title={trans.__('The auto-delete setting was not changed')}
+          onDismiss={() => setGuardError(null)}
+        />
+      )}
       {state.kind === 'ready' && endpoints.lastError && (
         <ErrorBanner
           error={endpoints.lastError}
@@ -170,14 +214,52 @@ export function ResourcesView(props: IResourcesViewProps): JSX.Element {
           {list.map(endpoint => (
             <EndpointRow
               key={endpoint.name}
-              endpoint={endpoint}
+              endpoint={withGuardInfo(endpoint, costGuard?.info(endpoint.name))}
               now={now}
               deleting={deleting.has(endpoint.name)}
               onDelete={item => void remove(item)}
               onOpenPlayground={props.onOpenPlayground}
+              autoDelete={{
+                defaultMinutes: guard?.default_idle_minutes,
+                saving: guardSaving.has(endpoint.name),
+                onChange: (item, minutes) =>
+                  void saveGuard(item, () =>
+                    api.setEndpointAutoDelete(item.name, minutes)
+                  ),
+                onKeep: item =>
+                  void saveGuard(item, () => api.keepEndpoint(item.name))
+              }}
             />
           ))}
         </ul>
+      )}
+      {guard && guard.deletions.length > 0 && (
+        <section
+          className="jp-LlamaNeuron-cost-guard-deletions"
+          aria-label={trans.__('Deleted by the cost guard')}
+          data-testid="llama-neuron-cost-guard-deletions"
+        >
+          <h4>{trans.__('Deleted by the cost guard')}</h4>
+          <ul>
+            {guard.deletions.map(deletion => (
+              <li key={`${deletion.endpoint}-${deletion.deleted_at}`}>
+                <strong>{deletion.endpoint}</strong>{' '}
+                <span className="jp-LlamaNeuron-muted">
+                  {trans.__(
+                    '%1 · %2 · %3/h',
+                    formatDateTime(deletion.deleted_at),
+                    deletion.instance_type ?? deletion.backend,
+                    formatCost(deletion.price_per_hour)
+                  )}
+                </span>
+                <div className="jp-LlamaNeuron-muted">{deletion.reason}</div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {props.onOpenTrainingJob && (
+        <TrainingJobList onOpen={props.onOpenTrainingJob} />
       )}
       {!props.local && (
         <p className="jp-LlamaNeuron-muted">

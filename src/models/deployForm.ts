@@ -246,14 +246,22 @@ export function buildPreview(options: {
   };
 }
 
-/** The `POST /endpoints` body for a Custom deploy (config restricted to the five accepted fields). */
+/**
+ * The `POST /endpoints` body for a Custom deploy (config restricted to the five accepted fields), with
+ * `training_job` when deploying a fine-tuned model.
+ */
 export function buildCreateRequest(options: {
   modelId: string;
   config: IDeploymentConfig | null;
   endpointName: string;
   clientToken: string;
+  /** Deploy the model this training job produced (fine-tuned). */
+  trainingJob?: string | null;
 }): ICreateEndpointRequest {
   const request: ICreateEndpointRequest = { model_id: options.modelId };
+  if (options.trainingJob) {
+    request.training_job = options.trainingJob;
+  }
   if (options.config) {
     request.config = toDeploymentConfig(options.config);
   }

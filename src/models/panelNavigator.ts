@@ -1,17 +1,30 @@
 /**
- * Lets code outside React (commands, notifications) and sibling views switch the panel's tab, and open
- * the Playground on a given endpoint.
+ * Lets code outside React (commands, notifications) and sibling views switch the panel's tab, open
+ * the Playground on a given endpoint, fill in the Compare tab (`openCompare`, used by "Compare with base"
+ * of a training job) and show a training job in the Fine-tune tab (`openTrainingJob`).
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-export type PanelTab = 'catalog' | 'resources' | 'playground' | 'compare';
+export type PanelTab =
+  'catalog' | 'resources' | 'playground' | 'compare' | 'finetune';
 
 export const PANEL_TABS: readonly PanelTab[] = [
   'catalog',
   'resources',
   'playground',
-  'compare'
+  'compare',
+  'finetune'
 ];
+
+/**
+ * What "Compare with base" asks of the Compare tab: endpoint A (the base model, null when none is
+ * running), endpoint B (the fine-tuned one) and the prompts (e.g. the dataset's held-out rows).
+ */
+export interface ICompareRequest {
+  endpointA: string | null;
+  endpointB: string | null;
+  prompts: readonly string[];
+}
 
 /** Whether a value (e.g. a command argument) names a tab. */
 export function isPanelTab(value: unknown): value is PanelTab {
@@ -53,7 +66,45 @@ export class PanelNavigator {
     this.requestTab('playground');
   }
 
+  /** The last request to fill in the Compare tab (null when none). */
+  get compareRequest(): ICompareRequest | null {
+    return this._compareRequest;
+  }
+
+  /** Emits when the Compare tab is asked to show given endpoints and prompts. */
+  get compareRequested(): ISignal<this, ICompareRequest> {
+    return this._compareRequested;
+  }
+
+  /** Switch to the Compare tab with endpoints A and B selected and the prompts filled in. */
+  openCompare(request: ICompareRequest): void {
+    this._compareRequest = request;
+    this._compareRequested.emit(request);
+    this.requestTab('compare');
+  }
+
+  /** The training job most recently asked for in the Fine-tune tab (null when none). */
+  get trainingJob(): string | null {
+    return this._trainingJob;
+  }
+
+  /** Emits the job name when the Fine-tune tab is asked to show a training job. */
+  get trainingJobRequested(): ISignal<this, string> {
+    return this._trainingJobRequested;
+  }
+
+  /** Switch to the Fine-tune tab showing the training job `name`. */
+  openTrainingJob(name: string): void {
+    this._trainingJob = name;
+    this._trainingJobRequested.emit(name);
+    this.requestTab('finetune');
+  }
+
   private _tab: PanelTab = 'catalog';
+  private _compareRequest: ICompareRequest | null = null;
+  private _compareRequested = new Signal<this, ICompareRequest>(this);
+  private _trainingJob: string | null = null;
+  private _trainingJobRequested = new Signal<this, string>(this);
   private _playgroundEndpoint: string | null = null;
   private _tabRequested = new Signal<this, PanelTab>(this);
   private _playgroundRequested = new Signal<this, string>(this);

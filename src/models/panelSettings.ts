@@ -10,12 +10,15 @@ export interface IPanelSettingsValues {
   confirmDelete: boolean;
   /** Show a notification when an endpoint becomes InService or Failed. */
   notifyOnStateChange: boolean;
+  /** The deploy form's auto-delete choice: idle minutes (0 never), or null for the server default. */
+  autoDeleteIdleMinutes: number | null;
 }
 
 export const DEFAULT_PANEL_SETTINGS: IPanelSettingsValues = {
   pollInterval: 10,
   confirmDelete: true,
-  notifyOnStateChange: true
+  notifyOnStateChange: true,
+  autoDeleteIdleMinutes: null
 };
 
 /** Clamp and type-check raw settings (anything invalid falls back to the default). */
@@ -23,6 +26,7 @@ export function normalizeSettings(
   raw: Record<string, unknown>
 ): IPanelSettingsValues {
   const poll = raw.pollInterval;
+  const idle = raw.autoDeleteIdleMinutes;
   return {
     pollInterval:
       typeof poll === 'number' && Number.isFinite(poll)
@@ -35,7 +39,11 @@ export function normalizeSettings(
     notifyOnStateChange:
       typeof raw.notifyOnStateChange === 'boolean'
         ? raw.notifyOnStateChange
-        : DEFAULT_PANEL_SETTINGS.notifyOnStateChange
+        : DEFAULT_PANEL_SETTINGS.notifyOnStateChange,
+    autoDeleteIdleMinutes:
+      typeof idle === 'number' && Number.isInteger(idle) && idle >= 0
+        ? idle
+        : DEFAULT_PANEL_SETTINGS.autoDeleteIdleMinutes
   };
 }
 
