@@ -1,5 +1,9 @@
 import { expect, test } from '@jupyterlab/galata';
-import { acceptEulaIfAsked, openPanelFromLauncher, searchCatalog } from './helpers';
+import {
+  acceptEulaIfAsked,
+  openPanelFromLauncher,
+  searchCatalog
+} from './helpers';
 
 test.describe('Catalog, model card and licence', () => {
   test('opens from the launcher and says which backend is active', async ({
@@ -9,7 +13,9 @@ test.describe('Catalog, model card and licence', () => {
     await expect(page.getByTestId('llama-neuron-backend-label')).toHaveText(
       'Local mode (no AWS account)'
     );
-    await expect(page.locator('[data-testid^="llama-neuron-model-card-"]')).toHaveCount(6);
+    await expect(
+      page.locator('[data-testid^="llama-neuron-model-card-"]')
+    ).toHaveCount(6);
   });
 
   test('the panel is restored after a reload', async ({ page }) => {
@@ -25,7 +31,9 @@ test.describe('Catalog, model card and licence', () => {
 
   test('opens from the command palette', async ({ page }) => {
     await page.keyboard.press('Control+Shift+c');
-    await page.locator('#modal-command-palette input').fill('Llama 2 on Neuron');
+    await page
+      .locator('#modal-command-palette input')
+      .fill('Llama 2 on Neuron');
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('llama-neuron-panel')).toBeVisible();
   });
@@ -36,10 +44,14 @@ test.describe('Catalog, model card and licence', () => {
     const cards = page.locator('[data-testid^="llama-neuron-model-card-"]');
     await expect(cards).toHaveCount(2);
     await expect(
-      page.getByTestId('llama-neuron-model-card-meta-textgenerationneuron-llama-2-13b')
+      page.getByTestId(
+        'llama-neuron-model-card-meta-textgenerationneuron-llama-2-13b'
+      )
     ).toBeVisible();
     await expect(
-      page.getByTestId('llama-neuron-model-card-meta-textgenerationneuron-llama-2-13b-f')
+      page.getByTestId(
+        'llama-neuron-model-card-meta-textgenerationneuron-llama-2-13b-f'
+      )
     ).toBeVisible();
     await searchCatalog(page, 'neuron chat');
     await expect(cards).toHaveCount(3);
@@ -51,18 +63,18 @@ test.describe('Catalog, model card and licence', () => {
     await openPanelFromLauncher(page);
     await searchCatalog(page, '13b');
     await page
-      .getByTestId('llama-neuron-model-card-meta-textgenerationneuron-llama-2-13b')
+      .getByTestId(
+        'llama-neuron-model-card-meta-textgenerationneuron-llama-2-13b'
+      )
       .click();
     const detail = page.getByTestId('llama-neuron-model-detail');
     await expect(detail).toBeVisible();
-    await expect(detail.getByRole('link', { name: /Community License/ })).toHaveAttribute(
-      'href',
-      /ai\.meta\.com\/llama\/license/
-    );
-    await expect(detail.getByRole('link', { name: /Acceptable Use Policy/ })).toHaveAttribute(
-      'href',
-      /ai\.meta\.com\/llama\/use-policy/
-    );
+    await expect(
+      detail.getByRole('link', { name: /Community License/ })
+    ).toHaveAttribute('href', /ai\.meta\.com\/llama\/license/);
+    await expect(
+      detail.getByRole('link', { name: /Acceptable Use Policy/ })
+    ).toHaveAttribute('href', /ai\.meta\.com\/llama\/use-policy/);
     // The 13B table: 8 precompiled rows.
     await expect(
       page.getByTestId('llama-neuron-precompiled-table').locator('tbody tr')
@@ -81,19 +93,31 @@ test.describe('Catalog, model card and licence', () => {
       .selectOption('ml.inf2.24xlarge');
     const radios = form.locator('input[type="radio"]');
     await expect(radios).toHaveCount(3);
-    await expect(page.getByTestId('llama-neuron-config-2048-4-4-fp16')).toBeVisible();
-    await expect(page.getByTestId('llama-neuron-config-4096-4-8-fp16')).toBeVisible();
-    await expect(page.getByTestId('llama-neuron-config-4096-4-12-fp16')).toBeVisible();
-    await expect(page.getByTestId('llama-neuron-config-1024-1-2-fp16')).toHaveCount(0);
+    await expect(
+      page.getByTestId('llama-neuron-config-2048-4-4-fp16')
+    ).toBeVisible();
+    await expect(
+      page.getByTestId('llama-neuron-config-4096-4-8-fp16')
+    ).toBeVisible();
+    await expect(
+      page.getByTestId('llama-neuron-config-4096-4-12-fp16')
+    ).toBeVisible();
+    await expect(
+      page.getByTestId('llama-neuron-config-1024-1-2-fp16')
+    ).toHaveCount(0);
     await expect(page.getByTestId('llama-neuron-deploy-preview')).toContainText(
       'OPTION_TENSOR_PARALLEL_DEGREE'
     );
     await page.getByTestId('llama-neuron-deploy-cancel').click();
     // The acknowledgment is recorded on the server.
-    await expect(page.getByTestId('llama-neuron-eula-state')).toContainText(/accepted/i);
+    await expect(page.getByTestId('llama-neuron-eula-state')).toContainText(
+      /accepted/i
+    );
   });
 
-  test('catalog screenshots in the light and dark themes', async ({ page }, testInfo) => {
+  test('catalog screenshots in the light and dark themes', async ({
+    page
+  }, testInfo) => {
     await openPanelFromLauncher(page);
     await page.theme.setLightTheme();
     const panel = page.getByTestId('llama-neuron-panel');
@@ -103,7 +127,9 @@ test.describe('Catalog, model card and licence', () => {
     await panel.screenshot({ path: testInfo.outputPath('catalog-dark.png') });
     if (process.env.LLAMA_NEURON_README_SCREENSHOT) {
       await page.theme.setLightTheme();
-      await panel.screenshot({ path: process.env.LLAMA_NEURON_README_SCREENSHOT });
+      await panel.screenshot({
+        path: process.env.LLAMA_NEURON_README_SCREENSHOT
+      });
     }
     await page.theme.setLightTheme();
   });

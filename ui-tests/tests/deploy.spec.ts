@@ -1,5 +1,9 @@
 import { expect, test } from '@jupyterlab/galata';
-import { acceptEulaIfAsked, openPanelFromLauncher, searchCatalog } from './helpers';
+import {
+  acceptEulaIfAsked,
+  openPanelFromLauncher,
+  searchCatalog
+} from './helpers';
 
 // Local mode with the real SmolLM2-135M-Instruct stand-in: the first deploy converts it (about 25 s).
 test.describe('Deploy in local mode', () => {
@@ -9,25 +13,31 @@ test.describe('Deploy in local mode', () => {
     await openPanelFromLauncher(page);
     await searchCatalog(page, '7b chat');
     await page
-      .getByTestId('llama-neuron-model-card-meta-textgenerationneuron-llama-2-7b-f')
+      .getByTestId(
+        'llama-neuron-model-card-meta-textgenerationneuron-llama-2-7b-f'
+      )
       .click();
     await page.getByTestId('llama-neuron-quick-deploy').click();
     await acceptEulaIfAsked(page);
 
     const resources = page.getByTestId('llama-neuron-resources');
     await expect(resources).toBeVisible();
-    const row = resources.locator('[data-testid^="llama-neuron-endpoint-row-"]').first();
+    const row = resources
+      .locator('[data-testid^="llama-neuron-endpoint-row-"]')
+      .first();
     await expect(row).toBeVisible();
-    await expect(row.getByTestId('llama-neuron-endpoint-serving')).toContainText(
-      'SmolLM2'
-    );
+    await expect(
+      row.getByTestId('llama-neuron-endpoint-serving')
+    ).toContainText('SmolLM2');
     await expect(row.getByTestId('llama-neuron-endpoint-status')).toContainText(
       'InService',
       { timeout: 300000 }
     );
 
     await row.getByTestId('llama-neuron-endpoint-try').click();
-    await row.getByTestId('llama-neuron-tryit-prompt').fill('The capital of France is');
+    await row
+      .getByTestId('llama-neuron-tryit-prompt')
+      .fill('The capital of France is');
     await row.getByTestId('llama-neuron-tryit-send').click();
     const output = row.getByTestId('llama-neuron-tryit-output');
     await expect(output).toBeVisible({ timeout: 120000 });

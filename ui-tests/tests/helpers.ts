@@ -38,3 +38,20 @@ export async function searchCatalog(
   const search = page.getByTestId('llama-neuron-search');
   await search.fill(query);
 }
+
+/** Choose an option of a JupyterLab HTMLSelect, whose testid may sit on the <select> or on its wrapper. */
+export async function selectByTestId(
+  page: IJupyterLabPageFixture,
+  testId: string,
+  value: string
+): Promise<void> {
+  const host = page.getByTestId(testId);
+  const select = page
+    .locator(`select[data-testid="${testId}"]`)
+    .or(host.locator('select'))
+    .first();
+  await expect(select.locator(`option[value="${value}"]`)).toHaveCount(1, {
+    timeout: 60000
+  });
+  await select.selectOption(value);
+}
