@@ -22,8 +22,8 @@ test.describe('Catalog, model card and licence', () => {
     await openPanelFromLauncher(page);
     // The layout restorer saves the workspace shortly after a change.
     await page.waitForTimeout(2000);
-    // Galata's default readiness check waits for the Launcher tab, which the restored panel replaces.
-    await page.reload({ waitForIsReady: false });
+    // A plain browser reload: Galata's own reload waits for the Launcher tab, which the restored panel replaces.
+    await page.evaluate(() => window.location.reload());
     await expect(page.getByTestId('llama-neuron-panel')).toBeVisible({
       timeout: 60000
     });

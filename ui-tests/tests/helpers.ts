@@ -1,5 +1,5 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
-import { Locator } from '@playwright/test';
+import { APIRequestContext, Locator } from '@playwright/test';
 
 /** Open the panel from the launcher card, as a user would. */
 export async function openPanelFromLauncher(
@@ -54,4 +54,32 @@ export async function selectByTestId(
     timeout: 60000
   });
   await select.selectOption(value);
+}
+
+const API = '/llama-neuron/api/v1';
+
+/** Deploy through the REST API (the deploy UI has its own test) and wait until the worker serves. */
+export async function ensureEndpoint(
+  request: APIRequestContext,
+  modelId: string,
+  name: string
+): Promise<void> {
+  expect(
+    (
+      await request.post(`${API}/models/${modelId}/eula`, {
+        data: { accept: true }
+      })
+    ).ok()
+  ).toBeTruthy();
+  const created = await request.post(`${API}/endpoints`, {
+    data: { model_id: modelId, endpoint_name: name, client_token: name }
+  });
+  expect([202, 409]).toContain(created.status());
+  await expect
+    .poll(
+      async () =>
+        (await (await request.get(`${API}/endpoints/${name}`)).json()).status,
+      { timeout: 300000, intervals: [1000] }
+    )
+    .toBe('InService');
 }

@@ -1,36 +1,12 @@
 import { expect, test } from '@jupyterlab/galata';
-import { APIRequestContext } from '@playwright/test';
-import { openPanelFromLauncher, selectByTestId } from './helpers';
+import {
+  ensureEndpoint,
+  openPanelFromLauncher,
+  selectByTestId
+} from './helpers';
 
-const API = '/llama-neuron/api/v1';
 const CHAT_MODEL = 'meta-textgenerationneuron-llama-2-7b-f';
 const BASE_MODEL = 'meta-textgenerationneuron-llama-2-7b';
-
-/** Deploy through the REST API (the deploy UI has its own test) and wait until the worker serves. */
-async function ensureEndpoint(
-  request: APIRequestContext,
-  modelId: string,
-  name: string
-): Promise<void> {
-  expect(
-    (
-      await request.post(`${API}/models/${modelId}/eula`, {
-        data: { accept: true }
-      })
-    ).ok()
-  ).toBeTruthy();
-  const created = await request.post(`${API}/endpoints`, {
-    data: { model_id: modelId, endpoint_name: name, client_token: name }
-  });
-  expect([202, 409]).toContain(created.status());
-  await expect
-    .poll(
-      async () =>
-        (await (await request.get(`${API}/endpoints/${name}`)).json()).status,
-      { timeout: 300000, intervals: [1000] }
-    )
-    .toBe('InService');
-}
 
 test.describe('Playground and compare in local mode', () => {
   test.setTimeout(480000);
