@@ -1,8 +1,14 @@
 /**
  * Galata configuration: Debian's system Chromium (never a downloaded browser), no video
  * (Playwright's ffmpeg is not installed), one worker (2-core machines).
+ *
+ * Two servers: local mode with the real SmolLM2 stand-in on :8888, and the SageMaker backend against
+ * the in-process AWS emulator on :8889 (only sagemaker.spec.ts runs there).
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+const LOCAL_URL = 'http://127.0.0.1:8888';
+const SAGEMAKER_URL = 'http://127.0.0.1:8889';
 
 module.exports = {
   ...baseConfig,
@@ -25,10 +31,30 @@ module.exports = {
       ]
     }
   },
-  webServer: {
-    command: 'jlpm start',
-    url: 'http://127.0.0.1:8888/lab',
-    timeout: 180 * 1000,
-    reuseExistingServer: !process.env.CI
-  }
+  projects: [
+    {
+      name: 'local',
+      testIgnore: /sagemaker\.spec\.ts/,
+      use: { baseURL: LOCAL_URL }
+    },
+    {
+      name: 'sagemaker',
+      testMatch: /sagemaker\.spec\.ts/,
+      use: { baseURL: SAGEMAKER_URL }
+    }
+  ],
+  webServer: [
+    {
+      command: 'jlpm start',
+      url: `${LOCAL_URL}/lab`,
+      timeout: 180 * 1000,
+      reuseExistingServer: !process.env.CI
+    },
+    {
+      command: 'jlpm start:sagemaker',
+      url: `${SAGEMAKER_URL}/lab`,
+      timeout: 180 * 1000,
+      reuseExistingServer: !process.env.CI
+    }
+  ]
 };
