@@ -79,7 +79,6 @@ test.describe('Catalog, model card and licence', () => {
     await expect(
       page.getByTestId('llama-neuron-precompiled-table').locator('tbody tr')
     ).toHaveCount(8);
-    await expect(page.getByTestId('llama-neuron-open-notebook')).toBeDisabled();
 
     await page.getByTestId('llama-neuron-custom-deploy').click();
     await acceptEulaIfAsked(page);
@@ -113,6 +112,29 @@ test.describe('Catalog, model card and licence', () => {
     await expect(page.getByTestId('llama-neuron-eula-state')).toContainText(
       /accepted/i
     );
+  });
+
+  test('Open notebook writes the example notebook and opens it', async ({
+    page
+  }) => {
+    await openPanelFromLauncher(page);
+    await searchCatalog(page, '13b chat');
+    await page
+      .getByTestId(
+        'llama-neuron-model-card-meta-textgenerationneuron-llama-2-13b-f'
+      )
+      .click();
+    await page.getByTestId('llama-neuron-open-notebook').click();
+    const tab = page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', {
+      hasText: /llama-2-13b.*\.ipynb/
+    });
+    await expect(tab).toBeVisible({ timeout: 60000 });
+    await expect(
+      page.locator('.jp-NotebookPanel .jp-Cell').first()
+    ).toBeVisible();
+    await expect(
+      page.locator('.jp-NotebookPanel .jp-RenderedMarkdown').first()
+    ).toContainText('Llama-2-13b-chat');
   });
 
   test('catalog screenshots in the light and dark themes', async ({
