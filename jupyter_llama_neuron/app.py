@@ -43,7 +43,12 @@ class LlamaNeuronApp(ExtensionApp):
         Unicode(), default_value=[], help="Instance types users may choose (empty: all precompiled ones)."
     ).tag(config=True)
     auto_delete_idle_minutes = Int(
-        0, help="Delete endpoints with no invocations for this many minutes (0: never)."
+        0,
+        help="Delete endpoints with no invocations for this many minutes (0: never). The default for "
+        "endpoints without their own setting (deploy form / Resources); at least 5 when set.",
+    ).tag(config=True)
+    cost_guard_interval = Float(
+        60.0, help="Seconds between the cost guard's checks of idle endpoints (it warns, then deletes)."
     ).tag(config=True)
     local_model_paths = Dict(
         key_trait=Unicode(),
@@ -75,6 +80,7 @@ class LlamaNeuronApp(ExtensionApp):
             allowed_model_ids=tuple(self.allowed_model_ids),
             allowed_instance_types=tuple(self.allowed_instance_types),
             auto_delete_idle_minutes=self.auto_delete_idle_minutes,
+            cost_guard_interval_s=self.cost_guard_interval,
             local_model_paths=dict(self.local_model_paths),
             data_dir=data_dir,
             auto_detect_timeout_s=self.auto_detect_timeout,
@@ -86,7 +92,9 @@ class LlamaNeuronApp(ExtensionApp):
     def initialize_settings(self) -> None:
         from .services import Services
 
-        services = Services.create(self.extension_settings(), log=self.log)
+        # Example notebooks are written into the server's contents root (what the file browser shows).
+        root_dir = Path(self.serverapp.root_dir) if self.serverapp is not None else None
+        services = Services.create(self.extension_settings(), log=self.log, root_dir=root_dir)
         self.settings.update({"jupyter_llama_neuron.services": services})
         self.log.info(
             "jupyter_llama_neuron: backend=%s data_dir=%s", self.backend, services.settings.data_dir
@@ -96,6 +104,12 @@ class LlamaNeuronApp(ExtensionApp):
         from .handlers.routes import ROUTES
 
         self.handlers.extend((rf"/{API_PREFIX}{pattern}", handler) for pattern, handler in ROUTES)
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """The event loop runs now: start the cost guard's periodic task (stopped in ``stop_extension``)."""
+        services = self.settings.get("jupyter_llama_neuron.services")
+        if services is not None:
+            services.cost_guard.start()
 
     async def stop_extension(self) -> None:
         services = self.settings.get("jupyter_llama_neuron.services")

@@ -18,6 +18,7 @@ class ExtensionSettings:
     allowed_model_ids: tuple[str, ...] = ()  # empty = every catalog model
     allowed_instance_types: tuple[str, ...] = ()  # empty = every precompiled instance type
     auto_delete_idle_minutes: int = 0  # 0 = off
+    cost_guard_interval_s: float = 60.0  # how often the cost guard checks idle endpoints
     local_model_paths: dict[str, str] = field(default_factory=dict)  # catalog id -> HF folder
     data_dir: Path = Path(".")
     auto_detect_timeout_s: float = 2.0

@@ -21,6 +21,13 @@ export interface IPanelServices {
   trainingJobs?: TrainingJobsModel | null;
   /** The cost guard (burn, idle times, auto-delete warnings); optional: views work without it. */
   costGuard?: CostGuardModel | null;
+  /** JupyterLab's command registry (e.g. `docmanager:open`); absent outside JupyterLab (tests). */
+  commands?: IPanelCommands | null;
+}
+
+/** What the panel needs from JupyterLab's command registry (`app.commands` satisfies it). */
+export interface IPanelCommands {
+  execute(id: string, args?: { [key: string]: string }): Promise<unknown>;
 }
 
 export const PanelContext = React.createContext<IPanelServices | null>(null);

@@ -141,7 +141,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           trans,
           notifier,
           trainingJobs,
-          costGuard
+          costGuard,
+          commands: app.commands
         };
       }
       return services;

@@ -6,7 +6,7 @@ reports what exists. Everything here is plain data so handlers can serialise it 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -27,6 +27,10 @@ CREATOR_TAG = "jupyter-llama-neuron:creator"
 CONFIG_TAG = "jupyter-llama-neuron:config"  # "ml.inf2.xlarge/1024/1/2/fp16"
 CLIENT_TOKEN_TAG = "jupyter-llama-neuron:client-token"
 TRAINING_JOB_TAG = "jupyter-llama-neuron:training-job"
+# The cost guard's per-endpoint settings (they survive restarts): idle minutes before auto-delete ("0" =
+# never, absent = the server default) and "keep until" (ISO 8601 UTC; no auto-delete before it).
+AUTO_DELETE_TAG = "jupyter-llama-neuron:auto-delete-idle-minutes"
+KEEP_UNTIL_TAG = "jupyter-llama-neuron:keep-until"
 # The tags on a training job: the same names as on endpoints (managed, model id, creator, client token).
 TRAINING_JOB_TAGS: tuple[str, ...] = (MANAGED_TAG, MODEL_ID_TAG, CREATOR_TAG, CLIENT_TOKEN_TAG)
 
@@ -80,6 +84,7 @@ class EndpointRequest:
     creator: str
     client_token: str | None = None
     training_job: str | None = None  # deploy a fine-tuned model from this job's output
+    auto_delete_idle_minutes: int | None = None  # None: the server default; 0: never
 
 
 @dataclass
@@ -98,6 +103,9 @@ class Endpoint:
     # What actually answers: "Llama-2-7b on ml.inf2.xlarge" or "local stand-in: SmolLM2-135M ...".
     serving_label: str = ""
     last_invoked_at: datetime | None = None
+    # Cost guard (tags on AWS, the record locally): None = the server default, 0 = never auto-delete.
+    auto_delete_idle_minutes: int | None = None
+    keep_until: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -194,6 +202,23 @@ class Backend(Protocol):
 
     def invoke_stream(self, name: str, payload: dict[str, Any]) -> AsyncIterator[str]:
         """Yield text chunks as they are generated; closing the iterator cancels the generation."""
+        ...
+
+    async def endpoint_activity(
+        self, endpoints: Sequence[Endpoint], start: datetime, end: datetime
+    ) -> dict[str, datetime | None]:
+        """When each endpoint was last invoked between ``start`` and ``end`` (None: not in that window).
+
+        SageMaker: ONE CloudWatch GetMetricData for all of them (``Invocations``, Sum per minute); local
+        mode: the recorded last request time. Never raises for an endpoint without data."""
+        ...
+
+    async def set_auto_delete(self, name: str, idle_minutes: int | None) -> Endpoint:
+        """Store the endpoint's auto-delete idle minutes (None: follow the server default; 0: never)."""
+        ...
+
+    async def set_keep_until(self, name: str, until: datetime | None) -> Endpoint:
+        """Store "no auto-delete before ``until``" for the endpoint (None clears it)."""
         ...
 
     async def create_training_job(self, request: TrainingRequest) -> TrainingJob:

@@ -80,6 +80,10 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
+def _minutes_of(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def _config_of(record: Mapping[str, Any]) -> DeploymentConfig | None:
     config = record.get("config")
     if not isinstance(config, dict):
@@ -276,6 +280,8 @@ class LocalBackend:
             client_token=record.get("client_token"),
             serving_label=str(record.get("serving_label", "")),
             last_invoked_at=_parse_time(record.get("last_invoked_at")),
+            auto_delete_idle_minutes=_minutes_of(record.get("auto_delete_idle_minutes")),
+            keep_until=_parse_time(record.get("keep_until")),
             extra=extra,
         )
 
@@ -329,6 +335,8 @@ class LocalBackend:
             "created_at": _iso(now),
             "updated_at": _iso(now),
             "last_invoked_at": None,
+            "auto_delete_idle_minutes": request.auto_delete_idle_minutes,
+            "keep_until": None,
             "pid": None,
             "owner": self._owner,
             "phase": "queued",
@@ -425,6 +433,31 @@ class LocalBackend:
             if not finished:
                 # The consumer went away (closed stream, cancelled request): stop spending CPU on it.
                 worker.send_nowait({"id": request_id, "op": "cancel"})
+
+    # -- cost guard ------------------------------------------------------------------------------------------
+
+    async def endpoint_activity(
+        self, endpoints: Sequence[Endpoint], start: datetime, end: datetime
+    ) -> dict[str, datetime | None]:
+        """The last request time each record holds (written when an invocation completes)."""
+        found: dict[str, datetime | None] = {}
+        for endpoint in endpoints:
+            record = self._read_record(endpoint.name)
+            last = _parse_time(record.get("last_invoked_at")) if record else endpoint.last_invoked_at
+            found[endpoint.name] = last if last is not None and start <= last <= end else None
+        return found
+
+    async def set_auto_delete(self, name: str, idle_minutes: int | None) -> Endpoint:
+        await self._ensure_recovered()
+        self._require_record(name)
+        record = self._update_record(name, auto_delete_idle_minutes=idle_minutes)
+        return self._to_endpoint(record if record is not None else self._require_record(name))
+
+    async def set_keep_until(self, name: str, until: datetime | None) -> Endpoint:
+        await self._ensure_recovered()
+        self._require_record(name)
+        record = self._update_record(name, keep_until=_iso(until))
+        return self._to_endpoint(record if record is not None else self._require_record(name))
 
     # -- training jobs ---------------------------------------------------------------------------------------
 

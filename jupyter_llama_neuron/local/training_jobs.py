@@ -515,7 +515,18 @@ class LocalTrainingJobs:
             self._processes[name] = process
             self._update(name, pid=process.pid, started_at=_iso(_now()))
             self._set_secondary(name, "Training", "Loading the model and the data")
-            outcome = await self._read_events(name, process)
+            max_runtime = record.get("max_runtime_s")
+            if isinstance(max_runtime, int) and not isinstance(max_runtime, bool) and max_runtime > 0:
+                # As SageMaker's StoppingCondition: a runaway job stops by itself (Stopped,
+                # MaxRuntimeExceeded).
+                try:
+                    outcome = await asyncio.wait_for(self._read_events(name, process), max_runtime)
+                except asyncio.TimeoutError:
+                    await self._terminate(process)
+                    self._stop_for_runtime(name, max_runtime)
+                    return
+            else:
+                outcome = await self._read_events(name, process)
             code = await process.wait()
             self._settle(name, outcome, code)
         except asyncio.CancelledError:
@@ -655,6 +666,19 @@ class LocalTrainingJobs:
             if tail:
                 reason = f"{reason}. Last log lines: {tail}"
             self._finish(name, "Failed", message="Failed", failure_reason=reason)
+
+    def _stop_for_runtime(self, name: str, max_runtime: int) -> None:
+        record = self._read(name)
+        if record is None or record.get("owner") != self._owner:
+            return
+        message = f"Stopped: the job ran longer than its maximum runtime ({max_runtime} s); nothing was saved"
+        self._transition(record, "MaxRuntimeExceeded", message)
+        record["transitions"][-1]["end_time"] = record["transitions"][-1]["start_time"]
+        record.update(
+            status="Stopped", failure_reason=None, output_model=None, ended_at=_iso(_now()), pid=None
+        )
+        self._write(record)
+        self._append_log(name, message)
 
     async def _terminate(self, process: asyncio.subprocess.Process) -> None:
         for action in (process.terminate, process.kill):

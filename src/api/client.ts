@@ -10,6 +10,8 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   IApiErrorBody,
   ICostGuard,
+  ICreateNotebookRequest,
+  INotebookCreated,
   ICreateEndpointRequest,
   IDeleteEndpointResponse,
   IEndpoint,
@@ -745,6 +747,18 @@ export function stopTrainingJob(
   );
 }
 
+/** `POST /notebooks`: write an example notebook for one step into the Jupyter root (201 `{path}`). */
+export function createNotebook(
+  settings: ServerConnection.ISettings,
+  body: ICreateNotebookRequest
+): Promise<INotebookCreated> {
+  return requestApi<INotebookCreated>(
+    settings,
+    '/notebooks',
+    jsonInit('POST', body)
+  );
+}
+
 /**
  * The API bound to one server: what the UI and the models use (and what tests replace).
  */
@@ -779,6 +793,7 @@ export interface IApiClient {
   getTrainingJob(name: string): Promise<ITrainingJob>;
   stopTrainingJob(name: string): Promise<ITrainingJob>;
   getCostGuard(): Promise<ICostGuard>;
+  createNotebook(body: ICreateNotebookRequest): Promise<INotebookCreated>;
   setEndpointAutoDelete(
     name: string,
     idleMinutes: number | null
@@ -811,6 +826,7 @@ export function createApiClient(
     getTrainingJob: name => getTrainingJob(settings, name),
     stopTrainingJob: name => stopTrainingJob(settings, name),
     getCostGuard: () => getCostGuard(settings),
+    createNotebook: body => createNotebook(settings, body),
     setEndpointAutoDelete: (name, idleMinutes) =>
       setEndpointAutoDelete(settings, name, idleMinutes),
     keepEndpoint: (name, minutes) => keepEndpoint(settings, name, minutes)

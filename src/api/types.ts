@@ -574,3 +574,32 @@ export interface ICreateTrainingJobRequest {
   client_token?: string | null;
   max_runtime_s?: number | null;
 }
+
+/** The steps an example notebook can be written for. */
+export type NotebookStep =
+  'deploy' | 'invoke' | 'train' | 'compare' | 'cleanup';
+
+/** `POST /notebooks` body: which step, and exactly the configuration chosen in the panel. */
+export interface ICreateNotebookRequest {
+  step: NotebookStep;
+  /** Default: the active backend's (SageMaker SDK code, or the extension's client in local mode). */
+  flavour?: BackendName;
+  model_id?: string | null;
+  config?: IDeploymentConfig | null;
+  /** The endpoint to create (deploy), use (invoke, cleanup) or compare with (train). */
+  endpoint_name?: string | null;
+  training_job?: string | null;
+  parameters?: IInvocationParameters | null;
+  prompts?: string[] | null;
+  /** compare only: exactly two. */
+  endpoints?: { name: string; model_id: string }[] | null;
+  dataset_uri?: string | null;
+  dataset_format?: DatasetFormat | null;
+  hyperparameters?: Record<string, string | number> | null;
+  instance_type?: string | null;
+}
+
+/** `POST /notebooks` answer (201): the notebook's path relative to the Jupyter root. */
+export interface INotebookCreated {
+  path: string;
+}

@@ -34,6 +34,7 @@ import {
 } from '../models/inferenceParameters';
 import { ICompareRequest } from '../models/panelNavigator';
 import { EndpointPicker } from './EndpointPicker';
+import { OpenNotebookButton } from './OpenNotebookButton';
 import { ParameterPanel } from './ParameterPanel';
 
 export interface ICompareViewProps {
@@ -520,6 +521,31 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
         >
           {trans.__('Stop')}
         </Button>
+        <OpenNotebookButton
+          testId="llama-neuron-compare-notebook"
+          disabled={
+            !endpointA ||
+            !endpointB ||
+            endpointA.name === endpointB.name ||
+            !endpointA.model_id ||
+            !endpointB.model_id ||
+            prompts.length === 0 ||
+            validation.parameters === null
+          }
+          request={() =>
+            endpointA && endpointB && validation.parameters
+              ? {
+                  step: 'compare',
+                  endpoints: [
+                    { name: endpointA.name, model_id: endpointA.model_id },
+                    { name: endpointB.name, model_id: endpointB.model_id }
+                  ],
+                  prompts: prompts.slice(0, 20),
+                  parameters: validation.parameters
+                }
+              : null
+          }
+        />
         {rows.length > 0 && (
           <span
             className="jp-LlamaNeuron-muted"

@@ -32,6 +32,7 @@ import {
   validateEndpointName
 } from '../models/deployForm';
 import { ErrorBanner } from './ErrorBanner';
+import { OpenNotebookButton } from './OpenNotebookButton';
 
 export interface IDeployFormProps {
   card: IModelCard;
@@ -473,6 +474,29 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
         >
           {trans.__('Cancel')}
         </Button>
+        <OpenNotebookButton
+          testId="llama-neuron-deploy-notebook"
+          disabled={!selected || nameProblem !== null || !card.allowed}
+          request={() => {
+            if (!selected || nameProblem) {
+              return null;
+            }
+            const create = buildCreateRequest({
+              modelId: card.id,
+              config: selected,
+              endpointName: trimmedName,
+              clientToken: '',
+              trainingJob: props.trainingJob
+            });
+            return {
+              step: 'deploy',
+              model_id: create.model_id,
+              config: create.config ?? null,
+              endpoint_name: create.endpoint_name ?? null,
+              training_job: create.training_job ?? null
+            };
+          }}
+        />
       </div>
     </form>
   );

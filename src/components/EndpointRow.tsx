@@ -13,6 +13,7 @@ import {
 import { formatCost } from '../models/deployForm';
 import { ageSeconds, isTransitional } from '../models/endpointStatus';
 import { formatDateTime, formatDuration } from '../models/format';
+import { OpenNotebookButton } from './OpenNotebookButton';
 import { TryItBox } from './TryItBox';
 
 export interface IEndpointRowProps {
@@ -277,6 +278,22 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
           >
             {trans.__('Open in playground')}
           </Button>
+        )}
+        {inService && endpoint.model_id && (
+          <OpenNotebookButton
+            small
+            testId="llama-neuron-endpoint-notebook"
+            ariaLabel={trans.__(
+              'Open a notebook that prompts endpoint %1',
+              endpoint.name
+            )}
+            request={() => ({
+              step: 'invoke',
+              model_id: endpoint.model_id,
+              endpoint_name: endpoint.name,
+              config: endpoint.config ?? null
+            })}
+          />
         )}
         <Button
           small

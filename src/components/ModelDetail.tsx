@@ -10,6 +10,7 @@ import {
 import { usePanelServices } from '../context';
 import { formatCost } from '../models/deployForm';
 import { formatDateTime } from '../models/format';
+import { OpenNotebookButton } from './OpenNotebookButton';
 
 export interface IModelDetailProps {
   card: IModelCard;
@@ -287,22 +288,11 @@ export function ModelDetail(props: IModelDetailProps): JSX.Element {
         >
           {trans.__('Custom deploy')}
         </Button>
-        <Button
-          className="jp-mod-styled"
-          aria-disabled="true"
-          title={trans.__('Coming soon: example notebooks')}
-          aria-describedby={`jp-LlamaNeuron-notebook-note-${card.id}`}
-          onClick={event => event.preventDefault()}
-          data-testid="llama-neuron-open-notebook"
-        >
-          {trans.__('Open notebook')}
-        </Button>
-        <span
-          id={`jp-LlamaNeuron-notebook-note-${card.id}`}
-          className="jp-LlamaNeuron-muted"
-        >
-          {trans.__('Coming soon: example notebooks')}
-        </span>
+        <OpenNotebookButton
+          testId="llama-neuron-open-notebook"
+          disabled={!canDeploy}
+          request={() => ({ step: 'deploy', model_id: card.id })}
+        />
       </div>
       {!card.allowed && (
         <p className="jp-LlamaNeuron-warning">

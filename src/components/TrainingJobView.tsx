@@ -17,6 +17,7 @@ import {
 } from '../models/trainingJobsModel';
 import { ErrorBanner } from './ErrorBanner';
 import { LossCurve } from './LossCurve';
+import { OpenNotebookButton } from './OpenNotebookButton';
 
 export interface ITrainingJobViewProps {
   name: string;
@@ -402,6 +403,18 @@ export function TrainingJobView(props: ITrainingJobViewProps): JSX.Element {
           >
             {trans.__('Compare with base')}
           </Button>
+        )}
+        {job.status !== 'Failed' && job.status !== 'Stopped' && (
+          <OpenNotebookButton
+            testId="llama-neuron-training-notebook"
+            request={() => ({
+              step: 'train',
+              model_id: job.model_id,
+              training_job: job.name,
+              endpoint_name: base?.name ?? null,
+              prompts: prompts.length > 0 ? prompts.slice(0, 20) : null
+            })}
+          />
         )}
       </div>
       {tuned.length > 0 && (
