@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,29 @@ def find_server(
     )
     best = ranked[0]
     return str(best["url"]), str(best.get("token") or "")
+
+
+def parse_event_stream(lines: Iterable[str]) -> Iterator[tuple[str, JsonObject]]:
+    """Server-sent events ``(event, parsed JSON data)`` from the lines of a ``text/event-stream`` body."""
+    kind = "message"
+    data: list[str] = []
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        if not line:
+            if data:
+                yield kind, json.loads("\n".join(data))
+            kind, data = "message", []
+        elif line.startswith(":"):
+            continue
+        else:
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "event":
+                kind = value
+            elif field == "data":
+                data.append(value)
+    if data:
+        yield kind, json.loads("\n".join(data))
 
 
 def print_status(resource: Mapping[str, Any]) -> None:
@@ -284,6 +307,49 @@ class LlamaNeuronClient:
             body["messages"] = [dict(message) for message in messages or []]
         result: JsonObject = self.request("POST", f"endpoints/{self._segment(name)}/invocations", body)
         return result
+
+    def invoke_stream(
+        self,
+        name: str,
+        *,
+        inputs: str | None = None,
+        messages: list[Mapping[str, str]] | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> Iterator[tuple[str, JsonObject]]:
+        """The same generation as ``invoke``, as the server-sent events ``(kind, data)`` as they arrive:
+        ``("token", {"text"})`` (repeated), ``("fallback", {"reason"})`` when the endpoint cannot stream,
+        then ``("done", <invoke's answer>)`` or ``("error", {"error": {...}})``. A request the server refuses
+        before streaming raises ``LlamaNeuronError``; closing the iterator closes the connection, which
+        cancels the generation."""
+        if (inputs is None) == (messages is None):
+            raise ValueError("Pass exactly one of inputs= or messages=.")
+        body: JsonObject = {"parameters": dict(parameters or {})}
+        if inputs is not None:
+            body["inputs"] = inputs
+        else:
+            body["messages"] = [dict(message) for message in messages or []]
+        url = urllib.parse.urljoin(self.base_url, f"{API_PREFIX}/endpoints/{self._segment(name)}/invocations")
+        request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"), method="POST")
+        request.add_header("Accept", "text/event-stream")
+        request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"token {self.token}")
+        try:
+            response = self._opener.open(request, timeout=self.timeout_s)
+        except urllib.error.HTTPError as err:
+            raise self._error(err.code, err.read()) from None
+        except (urllib.error.URLError, OSError) as err:
+            reason = getattr(err, "reason", err)
+            raise LlamaNeuronError(
+                0, "NetworkError", f"Could not reach the Jupyter server at {self.base_url}: {reason}"
+            ) from None
+        with response:
+            if "text/event-stream" not in (response.headers.get("Content-Type") or ""):
+                # A server that answered with JSON after all: one answer, reported as a done event.
+                raw = response.read()
+                yield "done", json.loads(raw) if raw else {}
+                return
+            yield from parse_event_stream(line.decode("utf-8") for line in response)
 
     def delete(self, name: str) -> JsonObject:
         """Delete the endpoint (with its endpoint config and model on SageMaker)."""

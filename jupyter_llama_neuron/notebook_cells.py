@@ -13,7 +13,9 @@ Two flavours share the outline of each notebook:
   extension's local backend over the running Jupyter server's REST API.
 
 Each code cell carries ``metadata["llama_neuron"]["role"]`` (``setup``, ``deploy``, ``wait``, ``invoke``,
-``train``, ``compare``, ``cleanup``, ...), so tests and tools can find the cells by purpose.
+``train``, ``compare``, ``cleanup``, ...; the local flavour's widget cells are ``interactive``
+(``widgets.Playground``) and ``monitor`` (``widgets.TrainingMonitor``)), so tests and tools can find the
+cells by purpose.
 """
 
 from __future__ import annotations
@@ -894,6 +896,22 @@ for prompt in PROMPTS:
     ]
 
 
+def _local_playground(endpoint_expr: str, *, chat: bool) -> list[NotebookNode]:
+    what = "a chat thread with an optional system prompt" if chat else "the answer streamed as it arrives"
+    return [
+        md(
+            "## Try it interactively\n\n"
+            f"Optional: a playground widget for the endpoint ({what}; max_new_tokens, temperature, "
+            "top_p and do_sample). It uses the same REST API as the panel; run the clean-up cell when you "
+            "are done."
+        ),
+        code(
+            f"from jupyter_llama_neuron.widgets import Playground\n\nPlayground({endpoint_expr})",
+            "interactive",
+        ),
+    ]
+
+
 def _local_cleanup(endpoint_expr: str, *, guarded: bool) -> list[NotebookNode]:
     if guarded:
         return [
@@ -979,6 +997,14 @@ print("Started training job", JOB_NAME)
             code(f"MODEL_ID = {literal(plan.model_id)}\nJOB_NAME = {literal(plan.training_job)}", "train"),
         ]
     cells += [
+        md(
+            "## Watch the training job\n\n"
+            "The status, secondary status and the loss curve, refreshed in the background until the job ends."
+        ),
+        code(
+            "from jupyter_llama_neuron.widgets import TrainingMonitor\n\nTrainingMonitor(JOB_NAME)",
+            "monitor",
+        ),
         md("## Wait for the training job"),
         code(
             'job = client.wait_training(JOB_NAME)\nprint(JOB_NAME, job["status"], job["output_model"])',
@@ -994,11 +1020,13 @@ def local_notebook(plan: NotebookPlan) -> list[NotebookNode]:
     if plan.step == "deploy":
         cells += [_title(plan, "deploy (local mode)"), *_local_setup(plan), *_local_eula(plan)]
         cells += _local_deploy(plan) + _local_invoke(plan, "ENDPOINT_NAME", chat=plan.chat)
+        cells += _local_playground("ENDPOINT_NAME", chat=plan.chat)
         cells += _local_cleanup("ENDPOINT_NAME", guarded=False)
     elif plan.step == "invoke":
         cells += [_title(plan, f"prompt the endpoint {plan.endpoint_name} (local mode)"), *_local_setup(plan)]
         cells += [code(f"ENDPOINT_NAME = {literal(plan.endpoint_name)}", "endpoint")]
         cells += _local_invoke(plan, "ENDPOINT_NAME", chat=plan.chat)
+        cells += _local_playground("ENDPOINT_NAME", chat=plan.chat)
         cells += _local_cleanup("ENDPOINT_NAME", guarded=True)
     elif plan.step == "train":
         cells += [_title(plan, "fine-tune, deploy and compare (local mode)"), *_local_setup(plan)]
@@ -1018,6 +1046,7 @@ def local_notebook(plan: NotebookPlan) -> list[NotebookNode]:
             ]
         else:
             cells += _local_invoke(plan, "FT_ENDPOINT_NAME", chat=plan.chat)
+        cells += _local_playground("FT_ENDPOINT_NAME", chat=plan.chat)
         cells += _local_cleanup("FT_ENDPOINT_NAME", guarded=False)
     elif plan.step == "compare":
         a, b = plan.endpoints
