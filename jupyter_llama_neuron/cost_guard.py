@@ -36,13 +36,14 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .backends.base import Backend, Endpoint
 from .errors import ApiError, BadRequest, NotFound
 from .settings import ExtensionSettings
+from .timestamps import aware, iso, utc_now
 
 if TYPE_CHECKING:
     from .backend_selection import BackendProvider
@@ -67,18 +68,6 @@ LOG_SHOWN = 50
 
 Clock = Callable[[], datetime]
 CostFields = Callable[[Endpoint, datetime], dict[str, Any]]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return _aware(value).isoformat() if value is not None else None
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -112,11 +101,11 @@ def idle_since(
 
     Without an invocation inside the activity window, all we know is "idle since at least the window
     start" (or since creation, when that is later)."""
-    created = _aware(created_at)
+    created = aware(created_at)
     if last_activity is not None:
-        return max(created, _aware(last_activity)), False
-    if window_start is not None and _aware(window_start) > created:
-        return _aware(window_start), True
+        return max(created, aware(last_activity)), False
+    if window_start is not None and aware(window_start) > created:
+        return aware(window_start), True
     return created, False
 
 
@@ -130,7 +119,7 @@ def deletion_deadline(
     """idle since + limit, not before keep-until, and never before a full warning period has passed."""
     deadline = since + timedelta(minutes=limit_minutes)
     if keep_until is not None:
-        deadline = max(deadline, _aware(keep_until))
+        deadline = max(deadline, aware(keep_until))
     return max(deadline, (warned_at or now) + warn_before(limit_minutes))
 
 
@@ -165,10 +154,10 @@ def guard_fields(
     fields: dict[str, Any] = {
         "idle_minutes": None,
         "idle_capped": False,
-        "last_activity_at": _iso(last_activity),
+        "last_activity_at": iso(last_activity),
         "auto_delete_idle_minutes": limit,
         "auto_delete_source": "server" if endpoint.auto_delete_idle_minutes is None else "endpoint",
-        "keep_until": _iso(endpoint.keep_until),
+        "keep_until": iso(endpoint.keep_until),
         "deletes_at": None,
         "warning": False,
     }
@@ -179,7 +168,7 @@ def guard_fields(
     fields["idle_capped"] = capped
     if limit is not None:
         deadline = deletion_deadline(since, limit, endpoint.keep_until, warned_at, now)
-        fields["deletes_at"] = _iso(deadline)
+        fields["deletes_at"] = iso(deadline)
         fields["warning"] = in_warning(deadline, limit, now)
     return fields
 
@@ -321,7 +310,7 @@ class CostGuard:
         self.backends = backends
         self.endpoints = endpoints
         self.log = log or logging.getLogger("jupyter_llama_neuron")
-        self.clock: Clock = clock or _utc_now
+        self.clock: Clock = clock or utc_now
         self.default_minutes = default_idle_minutes(settings)
         self.interval_s = max(0.01, float(settings.cost_guard_interval_s))
         self.deletions = DeletionLog(settings.data_dir / LOG_FILE)
@@ -344,7 +333,7 @@ class CostGuard:
             )
             if when is not None
         ]
-        return max((_aware(when) for when in known), default=None)
+        return max((aware(when) for when in known), default=None)
 
     def _activity_known(self, endpoint: Endpoint) -> bool:
         if endpoint.backend == "local":
@@ -502,7 +491,7 @@ class CostGuard:
             "last_activity_at": fields["last_activity_at"],
             "idle_minutes": fields["idle_minutes"],
             "auto_delete_idle_minutes": fields["auto_delete_idle_minutes"],
-            "deleted_at": _iso(now),
+            "deleted_at": iso(now),
             "cost_so_far": view["cost_so_far"],
             "reason": f"No invocations for {fields['idle_minutes']:g} min "
             f"(auto-delete after {fields['auto_delete_idle_minutes']} min).",
@@ -547,7 +536,7 @@ class CostGuard:
             "min_idle_minutes": MIN_IDLE_MINUTES,
             "max_idle_minutes": MAX_IDLE_MINUTES,
             "backend": observation.backend,
-            "checked_at": _iso(observation.at),
+            "checked_at": iso(observation.at),
             "interval_s": self.interval_s,
             "activity_known": observation.activity_known,
             "notes": list(observation.notes),

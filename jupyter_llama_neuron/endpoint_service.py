@@ -8,19 +8,20 @@ conflict (409).
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import re
 from collections.abc import AsyncGenerator
 from datetime import datetime, timezone
 from typing import Any
 
+from .allow_lists import allowed_model
 from .backend_selection import BackendProvider
 from .backends.base import Backend, DeploymentConfig, Endpoint, EndpointRequest
 from .catalog import Catalog, describe_config, short_model_name
 from .cost_guard import CostFields, parse_idle_minutes, unobserved_fields
 from .errors import ApiError, BadRequest, Conflict
 from .eula import EulaStore
+from .idempotency import ClientTokens, check_client_token, check_optional_strings, unused_name
 from .invocations import (
     InvocationEvent,
     PreparedInvocation,
@@ -30,11 +31,11 @@ from .invocations import (
     run_invocation,
 )
 from .settings import ExtensionSettings
+from .timestamps import aware, iso
 
 # SageMaker's rule for endpoint (and training job) names.
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 NAME_MAX = 63
-CLIENT_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CREATE_FIELDS = (
     "model_id", "config", "endpoint_name", "training_job", "client_token", "auto_delete_idle_minutes"
 )
@@ -53,17 +54,6 @@ def check_resource_name(name: Any, what: str = "endpoint_name") -> str:
     return name
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return _aware(value).isoformat()
-
-
-def _aware(value: datetime) -> datetime:
-    # Backends should give aware datetimes; a naive one is taken as UTC rather than local time.
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
 class EndpointService:
     def __init__(
         self, settings: ExtensionSettings, catalog: Catalog, eula: EulaStore, backends: BackendProvider
@@ -72,8 +62,7 @@ class EndpointService:
         self.catalog = catalog
         self.eula = eula
         self.backends = backends
-        self._create_lock = asyncio.Lock()
-        self._tokens: dict[str, str] = {}  # client_token -> endpoint name, for this server's lifetime
+        self._tokens = ClientTokens("endpoint", "Send a new client_token to create a new endpoint.")
         # Idle time, auto-delete limit and deadline of the view; the cost guard replaces it with its own.
         self.cost_fields: CostFields = unobserved_fields(settings)
 
@@ -82,7 +71,7 @@ class EndpointService:
     def view(self, endpoint: Endpoint, now: datetime | None = None) -> dict[str, Any]:
         """The REST JSON for an endpoint, with the catalog's price and the cost accrued so far."""
         now = now or datetime.now(timezone.utc)
-        created_at = _aware(endpoint.created_at)
+        created_at = aware(endpoint.created_at)
         age_s = max(0.0, (now - created_at).total_seconds())
         config = endpoint.config
         instance_type = config.instance_type if config else endpoint.extra.get("instance_type")
@@ -98,14 +87,14 @@ class EndpointService:
             "model_display_name": self.catalog.display_name(endpoint.model_id),
             "config": config.to_json() if config else None,
             "instance_type": instance_type,
-            "created_at": _iso(created_at),
+            "created_at": iso(created_at),
             "age_s": round(age_s, 1),
             "backend": endpoint.backend,
             "serving_label": endpoint.serving_label,
             "training_job": endpoint.training_job,
             "price_per_hour": price,
             "cost_so_far": round(price * age_s / 3600.0, 4) if billed and price is not None else 0.0,
-            "last_invoked_at": _iso(endpoint.last_invoked_at),
+            "last_invoked_at": iso(endpoint.last_invoked_at),
             "typical_minutes": self.catalog.typical_minutes(instance_type or "", local=local),
             **self.cost_fields(endpoint, now),
         }
@@ -115,7 +104,7 @@ class EndpointService:
     async def list(self) -> dict[str, Any]:
         backend = await self.backends.get()
         endpoints = await backend.list_endpoints()
-        endpoints.sort(key=lambda e: _aware(e.created_at), reverse=True)
+        endpoints.sort(key=lambda e: aware(e.created_at), reverse=True)
         now = datetime.now(timezone.utc)
         return {"endpoints": [self.view(e, now) for e in endpoints]}
 
@@ -147,18 +136,9 @@ class EndpointService:
             raise BadRequest(
                 "model_id is required: the catalog id of the model to deploy.", code="InvalidBody"
             )
-        for field in ("endpoint_name", "training_job", "client_token"):
-            if body.get(field) is not None and not isinstance(body[field], str):
-                raise BadRequest(f"{field} must be a string.", code="InvalidBody")
+        check_optional_strings(body, ("endpoint_name", "training_job", "client_token"))
 
-        model = self.catalog.model(model_id)  # 404 for unknown ids
-        if self.settings.allowed_model_ids and model_id not in self.settings.allowed_model_ids:
-            raise ApiError(
-                f"{model['display_name']} is not allowed on this server.",
-                hint="Allowed models: " + ", ".join(self.settings.allowed_model_ids),
-                code="ModelNotAllowed",
-                status=403,
-            )
+        model = allowed_model(self.catalog, self.settings, model_id)
         self.eula.require(model_id)
 
         raw_config = body.get("config")
@@ -195,13 +175,7 @@ class EndpointService:
         endpoint_name = body.get("endpoint_name")
         if endpoint_name is not None:
             check_resource_name(endpoint_name)
-        client_token = body.get("client_token")
-        if client_token is not None and not CLIENT_TOKEN_PATTERN.match(client_token):
-            raise BadRequest(
-                "client_token must be 1 to 64 letters, digits, '-' or '_'.",
-                hint="Send a fresh random token per user action, e.g. a UUID.",
-                code="InvalidClientToken",
-            )
+        client_token = check_client_token(body.get("client_token"))
         return model_id, config, endpoint_name, training_job, client_token
 
     @staticmethod
@@ -216,20 +190,16 @@ class EndpointService:
         backend = await self.backends.get()
         if training_job is not None:
             await self._check_training_job(backend, training_job, model_id)
-        async with self._create_lock:
+        async with self._tokens.lock:
             existing = await backend.list_endpoints()
             if client_token is not None:
-                previous = await self._by_token(client_token, existing, model_id, config)
+                previous = self._by_token(client_token, existing, model_id, config)
                 if previous is not None:
                     return self.view(previous)
             # SageMaker endpoint names are unique regardless of case.
             names = {e.name.lower() for e in existing}
             if endpoint_name is None:
-                endpoint_name = self.default_name(model_id)
-                base, suffix = endpoint_name, 2
-                while endpoint_name.lower() in names:  # two quick deploys in the same second
-                    endpoint_name = f"{base[: NAME_MAX - 1 - len(str(suffix))]}-{suffix}"
-                    suffix += 1
+                endpoint_name = unused_name(self.default_name(model_id), names, NAME_MAX)
             elif endpoint_name.lower() in names:
                 raise Conflict(
                     f"An endpoint named {endpoint_name} already exists.",
@@ -247,8 +217,7 @@ class EndpointService:
                 auto_delete_idle_minutes=auto_delete,
             )
             endpoint = await backend.create_endpoint(request)
-            if client_token is not None:
-                self._tokens[client_token] = endpoint.name
+            self._tokens.remember(client_token, endpoint.name)
         return self.view(endpoint)
 
     async def _check_training_job(self, backend: Backend, name: str, model_id: str) -> None:
@@ -275,29 +244,17 @@ class EndpointService:
                 code="NoModelArtifacts",
             )
 
-    async def _by_token(
+    def _by_token(
         self, token: str, existing: builtins.list[Endpoint], model_id: str, config: DeploymentConfig
     ) -> Endpoint | None:
         """The endpoint an earlier request with this token created, if any (also found after a restart)."""
-        known = self._tokens.get(token)
-        match = next((e for e in existing if e.client_token == token or e.name == known), None)
-        if match is None:
-            if known is not None:
-                raise Conflict(
-                    f"client_token {token} was used for endpoint {known}, which no longer exists.",
-                    hint="Send a new client_token to create a new endpoint.",
-                    code="ClientTokenReused",
-                )
+
+        def differs(match: Endpoint) -> str | None:
+            if match.model_id != model_id or (match.config is not None and match.config != config):
+                return f"create endpoint {match.name} with a different model or configuration"
             return None
-        if match.model_id != model_id or (match.config is not None and match.config != config):
-            raise Conflict(
-                f"client_token {token} was already used to create endpoint {match.name} with a different "
-                "model or configuration.",
-                hint="Send a new client_token for a different request.",
-                code="ClientTokenReused",
-            )
-        self._tokens[token] = match.name
-        return match
+
+        return self._tokens.find(token, existing, differs)
 
     # --- invoke ---------------------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from typing import Any, cast
 
 import nbformat
 
+from .allow_lists import allowed_model, require_allowed_instance_type
 from .backend_selection import BackendProvider, resolve_region
 from .backends.base import DeploymentConfig
 from .catalog import Catalog, short_model_name
@@ -136,27 +137,12 @@ class NotebookService:
     # --- validation -----------------------------------------------------------------------------------------
 
     def _model(self, model_id: str) -> dict[str, Any]:
-        model = self.catalog.model(model_id)  # 404 for unknown ids
-        if self.settings.allowed_model_ids and model_id not in self.settings.allowed_model_ids:
-            raise ApiError(
-                f"{model['display_name']} is not allowed on this server.",
-                hint="Allowed models: " + ", ".join(self.settings.allowed_model_ids),
-                code="ModelNotAllowed",
-                status=403,
-            )
-        return model
+        return allowed_model(self.catalog, self.settings, model_id)
 
     def _config(self, model_id: str, raw: Any) -> DeploymentConfig:
         catalog = self.catalog
         config = catalog.default_config(model_id) if raw is None else catalog.find_config(model_id, raw)
-        allowed = self.settings.allowed_instance_types
-        if allowed and config.instance_type not in allowed:
-            raise ApiError(
-                f"Instance type {config.instance_type} is not allowed on this server.",
-                hint="Allowed instance types: " + ", ".join(allowed) + ".",
-                code="InstanceTypeNotAllowed",
-                status=403,
-            )
+        require_allowed_instance_type(self.settings, config.instance_type)
         return config
 
     def _hyperparameters(self, model_id: str, raw: Any) -> dict[str, str]:

@@ -17,17 +17,19 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
+from .allow_lists import allowed_model, require_allowed_instance_type
 from .backend_selection import BackendProvider
 from .backends.base import TERMINAL_TRAINING_STATUSES, TrainingJob, TrainingRequest
 from .catalog import Catalog, short_model_name
-from .errors import ApiError, BadRequest, Conflict
+from .errors import BadRequest, Conflict
 from .eula import EulaStore
+from .idempotency import ClientTokens, check_client_token, check_optional_strings, unused_name
 from .prompt_template import parse_template
 from .settings import ExtensionSettings
+from .timestamps import aware, iso
 
 JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 JOB_NAME_MAX = 63
-CLIENT_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 S3_URI_PATTERN = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
 CREATE_FIELDS = (
     "model_id",
@@ -55,14 +57,6 @@ DURATION_ASSUMPTION: dict[str, Any] = {
     "local_basis": "Measured: SmolLM2-135M LoRA at batch 8 on 2 CPU cores, about 6 s per step (1 torch "
     "thread); local mode costs nothing.",
 }
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return _aware(value).isoformat() if value is not None else None
 
 
 def check_job_name(name: Any) -> str:
@@ -154,15 +148,14 @@ class TrainingService:
         self.catalog = catalog
         self.eula = eula
         self.backends = backends
-        self._create_lock = asyncio.Lock()
-        self._tokens: dict[str, str] = {}  # client_token -> job name, for this server's lifetime
+        self._tokens = ClientTokens("training job", "Send a new client_token to start a new job.")
 
     # --- views ----------------------------------------------------------------------------------------------
 
     def view(self, job: TrainingJob, now: datetime | None = None) -> dict[str, Any]:
         """The REST JSON for a training job, with the catalog's price and the cost accrued so far."""
         now = now or datetime.now(timezone.utc)
-        created_at = _aware(job.created_at)
+        created_at = aware(job.created_at)
         local = job.backend == "local"
         # Local mode bills nothing, so it shows no price rather than a cost that is not being incurred.
         price = None if local or not job.instance_type else self.catalog.price_per_hour(job.instance_type)
@@ -179,7 +172,7 @@ class TrainingService:
                 seconds = max(
                     0.0,
                     (
-                        (_aware(job.ended_at) if job.ended_at else now) - _aware(job.started_at)
+                        (aware(job.ended_at) if job.ended_at else now) - aware(job.started_at)
                     ).total_seconds(),
                 )
             else:
@@ -197,10 +190,10 @@ class TrainingService:
             "instance_type": job.instance_type,
             "hyperparameters": job.hyperparameters,
             "dataset_uri": job.dataset_uri,
-            "created_at": _iso(created_at),
+            "created_at": iso(created_at),
             "age_s": round(max(0.0, (now - created_at).total_seconds()), 1),
-            "started_at": _iso(job.started_at),
-            "ended_at": _iso(job.ended_at),
+            "started_at": iso(job.started_at),
+            "ended_at": iso(job.ended_at),
             "price_per_hour": price,
             "cost_so_far": cost,
             "max_runtime_s": job.max_runtime_s,
@@ -222,7 +215,7 @@ class TrainingService:
     async def list(self) -> dict[str, Any]:
         backend = await self.backends.get()
         jobs = await backend.list_training_jobs()
-        jobs.sort(key=lambda j: _aware(j.created_at), reverse=True)
+        jobs.sort(key=lambda j: aware(j.created_at), reverse=True)
         now = datetime.now(timezone.utc)
         return {"training_jobs": [self.view(job, now) for job in jobs]}
 
@@ -243,14 +236,7 @@ class TrainingService:
             raise BadRequest(
                 "model_id is required: the catalog id of the model to fine-tune.", code="InvalidBody"
             )
-        model = self.catalog.model(model_id)  # 404 for unknown ids
-        if self.settings.allowed_model_ids and model_id not in self.settings.allowed_model_ids:
-            raise ApiError(
-                f"{model['display_name']} is not allowed on this server.",
-                hint="Allowed models: " + ", ".join(self.settings.allowed_model_ids),
-                code="ModelNotAllowed",
-                status=403,
-            )
+        model = allowed_model(self.catalog, self.settings, model_id)
         if not model["training"]["supported"]:
             fine_tunable = [m["display_name"] for m in self.catalog.summaries() if m["fine_tunable"]]
             raise BadRequest(
@@ -271,14 +257,7 @@ class TrainingService:
                 hint="Use one of: " + ", ".join(allowed) + ".",
                 code="InvalidTrainingInstance",
             )
-        limits = self.settings.allowed_instance_types
-        if limits and instance_type not in limits:
-            raise ApiError(
-                f"Instance type {instance_type} is not allowed on this server.",
-                hint="Allowed instance types: " + ", ".join(limits) + ".",
-                code="InstanceTypeNotAllowed",
-                status=403,
-            )
+        require_allowed_instance_type(self.settings, instance_type)
         return instance_type
 
     def _validate_hyperparameters(self, model_id: str, raw: Any) -> tuple[dict[str, str], dict[str, str]]:
@@ -334,19 +313,11 @@ class TrainingService:
                 "local mode).",
                 code="InvalidDatasetUri",
             )
-        for field in ("job_name", "client_token"):
-            if body.get(field) is not None and not isinstance(body[field], str):
-                raise BadRequest(f"{field} must be a string.", code="InvalidBody")
+        check_optional_strings(body, ("job_name", "client_token"))
         job_name = body.get("job_name")
         if job_name is not None:
             check_job_name(job_name)
-        client_token = body.get("client_token")
-        if client_token is not None and not CLIENT_TOKEN_PATTERN.match(client_token):
-            raise BadRequest(
-                "client_token must be 1 to 64 letters, digits, '-' or '_'.",
-                hint="Send a fresh random token per user action, e.g. a UUID.",
-                code="InvalidClientToken",
-            )
+        client_token = check_client_token(body.get("client_token"))
         max_runtime = body.get("max_runtime_s")
         if max_runtime is not None and (
             isinstance(max_runtime, bool)
@@ -407,7 +378,7 @@ class TrainingService:
             local_store = getattr(backend, "training", None)
             if local_store is not None:  # a stored local dataset, checked before anything starts
                 await asyncio.to_thread(local_store.resolve_dataset, request.dataset_uri)
-        async with self._create_lock:
+        async with self._tokens.lock:
             existing = await backend.list_training_jobs()
             token = request.client_token
             if token is not None:
@@ -416,11 +387,7 @@ class TrainingService:
                     return self.view(previous)
             names = {job.name.lower() for job in existing}
             if job_name is None:
-                job_name = self.default_name(request.model_id)
-                base, suffix = job_name, 2
-                while job_name.lower() in names:
-                    job_name = f"{base[: JOB_NAME_MAX - 1 - len(str(suffix))]}-{suffix}"
-                    suffix += 1
+                job_name = unused_name(self.default_name(request.model_id), names, JOB_NAME_MAX)
             elif job_name.lower() in names:
                 raise Conflict(
                     f"A training job named {job_name} already exists.",
@@ -442,30 +409,17 @@ class TrainingService:
                 catalog_defaults=request.catalog_defaults,
             )
             job = await backend.create_training_job(final)
-            if token is not None:
-                self._tokens[token] = job.name
+            self._tokens.remember(token, job.name)
         return self.view(job)
 
     def _by_token(
         self, token: str, existing: builtins.list[TrainingJob], model_id: str
     ) -> TrainingJob | None:
         """The job an earlier request with this token started, if any (also found after a restart)."""
-        known = self._tokens.get(token)
-        match = next((j for j in existing if j.client_token == token or j.name == known), None)
-        if match is None:
-            if known is not None:
-                raise Conflict(
-                    f"client_token {token} was used for training job {known}, which no longer exists.",
-                    hint="Send a new client_token to start a new job.",
-                    code="ClientTokenReused",
-                )
+
+        def differs(match: TrainingJob) -> str | None:
+            if match.model_id != model_id:
+                return f"start training job {match.name} for another model"
             return None
-        if match.model_id != model_id:
-            raise Conflict(
-                f"client_token {token} was already used to start training job {match.name} for another "
-                "model.",
-                hint="Send a new client_token for a different request.",
-                code="ClientTokenReused",
-            )
-        self._tokens[token] = match.name
-        return match
+
+        return self._tokens.find(token, existing, differs)

@@ -37,6 +37,7 @@ from jupyter_llama_neuron.cost_guard import (
 from jupyter_llama_neuron.errors import BadRequest
 from jupyter_llama_neuron.services import Services
 from jupyter_llama_neuron.settings import ExtensionSettings
+from tests.rest_client import sagemaker_config
 from tests.tiny_model import tiny_model_dir  # noqa: F401  (session fixture)
 
 from .openapi_contract import assert_matches
@@ -447,14 +448,7 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 60.0) -> Non
 
 @pytest.fixture
 def llama_neuron_config(tmp_path: Path, aws_emulator: AwsEmulator) -> dict[str, Any]:
-    return {
-        "backend": "sagemaker",
-        "region": aws_emulator.region,
-        "role_arn": aws_emulator.role_arn,
-        "data_dir": str(tmp_path / "llama-neuron-data"),
-        "aws_executor_workers": 2,
-        "auto_delete_idle_minutes": 60,
-    }
+    return sagemaker_config(tmp_path, aws_emulator, auto_delete_idle_minutes=60)
 
 
 async def call(jp_fetch: Any, method: str, *path: str, body: Any = None) -> tuple[int, Any]:

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tornado.httpclient import HTTPResponse
 
 from jupyter_llama_neuron.backends.base import TrainingJob, TrainingRequest
 from jupyter_llama_neuron.backends.local import LocalBackend
 from jupyter_llama_neuron.errors import Conflict, NotFound
 from jupyter_llama_neuron.local.training_jobs import SERVER_STOPPED, local_plan, response_marker
 from jupyter_llama_neuron.settings import ExtensionSettings
+from tests.rest_client import call
 from tests.tiny_model import tiny_model_dir  # noqa: F401  (session fixture)
 
 from .openapi_contract import assert_matches
@@ -179,16 +179,6 @@ def llama_neuron_config(tmp_path: Path, tiny_model_dir: Path) -> dict[str, Any]:
         "local_model_paths": {MODEL_7B: str(tiny_model_dir)},
         "local_torch_threads": 1,
     }
-
-
-async def call(jp_fetch: Any, method: str, *path: str, body: Any = None) -> tuple[int, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if body is not None:
-        kwargs["body"] = json.dumps(body)
-    elif method == "POST":
-        kwargs["body"] = "{}"
-    response: HTTPResponse = await jp_fetch(*API, *path, **kwargs)
-    return response.code, json.loads(response.body) if response.body else None
 
 
 async def poll(jp_fetch: Any, *path: str, until: Any, timeout: float = 180) -> Any:

@@ -6,17 +6,16 @@ SDK's ``JumpStartEstimator``; assertions are on the HTTP answers and on the API 
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from tornado.httpclient import HTTPResponse
 
 from jupyter_llama_neuron.backends.sagemaker import SageMakerBackend
 from jupyter_llama_neuron.catalog import load_catalog
 from jupyter_llama_neuron.settings import ExtensionSettings
+from tests.rest_client import accept_eula, call, sagemaker_config
 
 from .openapi_contract import assert_matches
 
@@ -38,28 +37,7 @@ IMAGE = (
 
 @pytest.fixture
 def llama_neuron_config(tmp_path: Path, aws_emulator: AwsEmulator) -> dict[str, Any]:
-    return {
-        "backend": "sagemaker",
-        "region": aws_emulator.region,
-        "role_arn": aws_emulator.role_arn,
-        "data_dir": str(tmp_path / "llama-neuron-data"),
-        "aws_executor_workers": 2,
-    }
-
-
-async def call(jp_fetch: Any, method: str, *path: str, body: Any = None) -> tuple[int, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if body is not None:
-        kwargs["body"] = json.dumps(body)
-    elif method == "POST":
-        kwargs["body"] = "{}"
-    response: HTTPResponse = await jp_fetch(*API, *path, **kwargs)
-    return response.code, json.loads(response.body) if response.body else None
-
-
-async def accept_eula(jp_fetch: Any, model_id: str = MODEL_7B) -> None:
-    code, _ = await call(jp_fetch, "POST", "models", model_id, "eula", body={"accept": True})
-    assert code == 200
+    return sagemaker_config(tmp_path, aws_emulator)
 
 
 def train_body(**changes: Any) -> dict[str, Any]:

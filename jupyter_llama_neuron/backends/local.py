@@ -23,7 +23,7 @@ import sys
 import uuid
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,6 +31,7 @@ from ..errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailabl
 from ..local.model_store import ModelStore, ResolvedModel, display_name_of, log_tail, pid_alive
 from ..local.training_jobs import LocalTrainingJobs
 from ..settings import ExtensionSettings
+from ..timestamps import iso, parse_time, utc_now
 from .base import (
     BackendName,
     DeploymentConfig,
@@ -61,23 +62,6 @@ class CatalogLike(Protocol):
     def model(self, model_id: str) -> Mapping[str, Any]: ...
 
     def summaries(self) -> Sequence[Mapping[str, Any]]: ...
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def _minutes_of(value: Any) -> int | None:
@@ -226,7 +210,7 @@ class LocalBackend:
         if only_if_owner and record.get("owner") != self._owner:
             return None
         record.update(changes)
-        record["updated_at"] = _iso(_now())
+        record["updated_at"] = iso(utc_now())
         self._write_record(record)
         return record
 
@@ -273,15 +257,15 @@ class LocalBackend:
             status=str(record.get("status", "Failed")),
             model_id=str(record.get("model_id", "")),
             config=config,
-            created_at=_parse_time(record.get("created_at")) or _now(),
+            created_at=parse_time(record.get("created_at")) or utc_now(),
             backend="local",
             failure_reason=record.get("failure_reason"),
             training_job=record.get("training_job"),
             client_token=record.get("client_token"),
             serving_label=str(record.get("serving_label", "")),
-            last_invoked_at=_parse_time(record.get("last_invoked_at")),
+            last_invoked_at=parse_time(record.get("last_invoked_at")),
             auto_delete_idle_minutes=_minutes_of(record.get("auto_delete_idle_minutes")),
-            keep_until=_parse_time(record.get("keep_until")),
+            keep_until=parse_time(record.get("keep_until")),
             extra=extra,
         )
 
@@ -318,7 +302,7 @@ class LocalBackend:
             reason = self.store.stand_in_unavailable_reason()
             if reason:
                 raise ServiceUnavailable(reason, code="LocalModeUnavailable")
-        now = _now()
+        now = utc_now()
         new_record: dict[str, Any] = {
             "name": request.name,
             "status": "Creating",
@@ -332,8 +316,8 @@ class LocalBackend:
             "serving_label": resolved.label,
             "source": resolved.source,
             "model_dir": str(resolved.path),
-            "created_at": _iso(now),
-            "updated_at": _iso(now),
+            "created_at": iso(now),
+            "updated_at": iso(now),
             "last_invoked_at": None,
             "auto_delete_idle_minutes": request.auto_delete_idle_minutes,
             "keep_until": None,
@@ -414,7 +398,7 @@ class LocalBackend:
                     yield event
                 elif kind == "done":
                     finished = True
-                    self._update_record(name, last_invoked_at=_iso(_now()))
+                    self._update_record(name, last_invoked_at=iso(utc_now()))
                     yield event
                     return
                 elif kind == "error":
@@ -443,7 +427,7 @@ class LocalBackend:
         found: dict[str, datetime | None] = {}
         for endpoint in endpoints:
             record = self._read_record(endpoint.name)
-            last = _parse_time(record.get("last_invoked_at")) if record else endpoint.last_invoked_at
+            last = parse_time(record.get("last_invoked_at")) if record else endpoint.last_invoked_at
             found[endpoint.name] = last if last is not None and start <= last <= end else None
         return found
 
@@ -456,7 +440,7 @@ class LocalBackend:
     async def set_keep_until(self, name: str, until: datetime | None) -> Endpoint:
         await self._ensure_recovered()
         self._require_record(name)
-        record = self._update_record(name, keep_until=_iso(until))
+        record = self._update_record(name, keep_until=iso(until))
         return self._to_endpoint(record if record is not None else self._require_record(name))
 
     # -- training jobs ---------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from botocore.exceptions import BotoCoreError
 
 from ..errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable
 from ..settings import ExtensionSettings
+from ..timestamps import iso
 from .aws_errors import aws_errors, call_aws
 from .base import (
     AUTO_DELETE_TAG,
@@ -178,10 +179,6 @@ def resolve_region(
 
 def tag_value(value: str) -> str:
     return _TAG_VALUE_UNSAFE.sub("_", value)[:256]
-
-
-def _iso_or_none(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _utc(value: Any) -> datetime | None:
@@ -541,26 +538,34 @@ class SageMakerBackend:
 
     # -- list ------------------------------------------------------------------------------------------------
 
-    def _list_sync(self) -> list[Endpoint]:
-        endpoints: list[Endpoint] = []
+    def _search_ours(
+        self, resource: str, filters: list[dict[str, str]]
+    ) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
+        """Each ``resource`` ("Endpoint", "TrainingJob") record the search finds, with its tags, that carries
+        our managed tag (every page)."""
         params: dict[str, Any] = {
-            "Resource": "Endpoint",
-            "SearchExpression": {"Filters": [MANAGED_FILTER]},
+            "Resource": resource,
+            "SearchExpression": {"Filters": filters},
             "MaxResults": 100,
         }
         while True:
             page = self._call("sagemaker", "search", **params)
             for result in page.get("Results") or []:
-                record = result.get("Endpoint") or {}
+                record = result.get(resource) or {}
                 tags = self._tag_dict(record.get("Tags"))
-                # Re-check the tag: neither moto nor an API change may make us adopt others' endpoints.
-                if not record.get("EndpointName") or tags.get(MANAGED_TAG) != "true":
+                # Re-check the tag: neither moto nor an API change may make us adopt others' resources.
+                if not record.get(f"{resource}Name") or tags.get(MANAGED_TAG) != "true":
                     continue
-                endpoints.append(self._endpoint(record, tags))
+                yield record, tags
             token = page.get("NextToken")
             if not token:
                 break
             params["NextToken"] = token
+
+    def _list_sync(self) -> list[Endpoint]:
+        endpoints = [
+            self._endpoint(record, tags) for record, tags in self._search_ours("Endpoint", [MANAGED_FILTER])
+        ]
         with self._lock:
             self._ours.update(endpoint.name for endpoint in endpoints)
         endpoints.sort(key=lambda endpoint: endpoint.created_at, reverse=True)
@@ -854,26 +859,32 @@ class SageMakerBackend:
                 "EndTime": end,
                 "ScanBy": "TimestampDescending",
             }
-            for _page in range(MAX_METRIC_PAGES):
-                page = self._call("cloudwatch", "get_metric_data", **params)
-                for result in page.get("MetricDataResults") or []:
-                    name = ids.get(str(result.get("Id")))
-                    if name is None:
-                        continue
-                    stamps, values = result.get("Timestamps") or [], result.get("Values") or []
-                    for stamp, value in zip(stamps, values, strict=False):
-                        when = _utc(stamp)
-                        if when is None or float(value) <= 0:
-                            continue
-                        # A datapoint stamps the start of its minute: the call may have come at its end.
-                        last = min(when + period, end)
-                        previous = found[name]
-                        if previous is None or last > previous:
-                            found[name] = last
-                if not page.get("NextToken"):
-                    break
-                params["NextToken"] = page["NextToken"]
+            for query_id, when, value in self._metric_points(params):
+                name = ids.get(query_id)
+                if name is None or value <= 0:
+                    continue
+                # A datapoint stamps the start of its minute: the call may have come at its end.
+                last = min(when + period, end)
+                previous = found[name]
+                if previous is None or last > previous:
+                    found[name] = last
         return found
+
+    def _metric_points(self, params: dict[str, Any]) -> Iterator[tuple[str, datetime, float]]:
+        """Each datapoint of a GetMetricData call as (query id, UTC time, value), over at most
+        ``MAX_METRIC_PAGES`` pages."""
+        for _page in range(MAX_METRIC_PAGES):
+            page = self._call("cloudwatch", "get_metric_data", **params)
+            for result in page.get("MetricDataResults") or []:
+                query_id = str(result.get("Id"))
+                stamps, values = result.get("Timestamps") or [], result.get("Values") or []
+                for stamp, value in zip(stamps, values, strict=False):
+                    when = _utc(stamp)
+                    if when is not None:
+                        yield query_id, when, float(value)
+            if not page.get("NextToken"):
+                break
+            params["NextToken"] = page["NextToken"]
 
     async def endpoint_activity(
         self, endpoints: Sequence[Endpoint], start: datetime, end: datetime
@@ -1072,8 +1083,8 @@ class SageMakerBackend:
         transitions = [
             {
                 "status": str(item.get("Status", "")),
-                "start_time": _iso_or_none(_utc(item.get("StartTime"))),
-                "end_time": _iso_or_none(_utc(item.get("EndTime"))),
+                "start_time": iso(_utc(item.get("StartTime"))),
+                "end_time": iso(_utc(item.get("EndTime"))),
                 "message": str(item.get("StatusMessage") or ""),
             }
             for item in record.get("SecondaryStatusTransitions") or []
@@ -1111,25 +1122,8 @@ class SageMakerBackend:
         )
 
     def _search_training_jobs(self, filters: list[dict[str, str]]) -> list[TrainingJob]:
-        jobs: list[TrainingJob] = []
-        params: dict[str, Any] = {
-            "Resource": "TrainingJob",
-            "SearchExpression": {"Filters": filters},
-            "MaxResults": 100,
-        }
-        while True:
-            page = self._call("sagemaker", "search", **params)
-            for result in page.get("Results") or []:
-                record = result.get("TrainingJob") or {}
-                tags = self._tag_dict(record.get("Tags"))
-                # Re-check the tag: neither moto nor an API change may make us adopt others' jobs.
-                if not record.get("TrainingJobName") or tags.get(MANAGED_TAG) != "true":
-                    continue
-                jobs.append(self._training_job(record, tags))
-            token = page.get("NextToken")
-            if not token:
-                break
-            params["NextToken"] = token
+        found = self._search_ours("TrainingJob", filters)
+        jobs = [self._training_job(record, tags) for record, tags in found]
         jobs.sort(key=lambda job: job.created_at, reverse=True)
         return jobs
 
@@ -1177,17 +1171,7 @@ class SageMakerBackend:
         }
         points: list[tuple[datetime, float]] = []
         try:
-            for _page in range(MAX_METRIC_PAGES):
-                page = self._call("cloudwatch", "get_metric_data", **params)
-                for result in page.get("MetricDataResults") or []:
-                    stamps, values = result.get("Timestamps") or [], result.get("Values") or []
-                    for stamp, value in zip(stamps, values, strict=False):
-                        when = _utc(stamp)
-                        if when is not None:
-                            points.append((when, float(value)))
-                if not page.get("NextToken"):
-                    break
-                params["NextToken"] = page["NextToken"]
+            points.extend((when, value) for _id, when, value in self._metric_points(params))
         except ApiError as err:
             return [], f"The loss curve is unavailable: {err.message}"
         points.sort(key=lambda point: point[0])

@@ -27,7 +27,6 @@ import signal
 import sys
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -36,6 +35,7 @@ from ..backends.base import TrainingJob, TrainingRequest
 from ..errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable
 from ..prompt_template import parse_template
 from ..settings import ExtensionSettings
+from ..timestamps import iso, parse_time, utc_now
 from .model_store import ModelStore, ResolvedModel, log_tail, pid_alive
 from .trainer import DEFAULT_RESPONSE_MARKER, TMP_PREFIX, TRAINER_MODULE
 
@@ -65,23 +65,6 @@ LOCAL_MEANING = {
     "max_input_length": "tokens per record; longer records are truncated (capped by the model's context)",
 }
 NO_LOCAL_MEANING = "no local meaning"
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def local_plan(hyperparameters: dict[str, str], catalog_defaults: dict[str, str]) -> dict[str, Any]:
@@ -190,7 +173,7 @@ class LocalTrainingJobs:
     def _write(self, record: dict[str, Any]) -> None:
         folder = self.job_dir(record["name"])
         folder.mkdir(parents=True, exist_ok=True)
-        record["updated_at"] = _iso(_now())
+        record["updated_at"] = iso(utc_now())
         path = folder / JOB_FILE
         tmp = folder / f".{JOB_FILE}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -207,7 +190,7 @@ class LocalTrainingJobs:
     @staticmethod
     def _transition(record: dict[str, Any], status: str, message: str) -> None:
         """Close the current secondary status and open ``status`` (SageMaker's SecondaryStatusTransitions)."""
-        now = _iso(_now())
+        now = iso(utc_now())
         transitions = record.setdefault("transitions", [])
         if transitions and transitions[-1].get("end_time") is None:
             if transitions[-1].get("status") == status:
@@ -244,7 +227,7 @@ class LocalTrainingJobs:
             status=status,
             failure_reason=failure_reason,
             output_model=output_model,
-            ended_at=_iso(_now()),
+            ended_at=iso(utc_now()),
             pid=None,
         )
         self._write(record)
@@ -252,7 +235,7 @@ class LocalTrainingJobs:
 
     def _append_log(self, name: str, message: str) -> None:
         with contextlib.suppress(OSError), (self.job_dir(name) / LOG_FILE).open("a", encoding="utf-8") as out:
-            out.write(f"{_now():%Y-%m-%d %H:%M:%S} {message}\n")
+            out.write(f"{utc_now():%Y-%m-%d %H:%M:%S} {message}\n")
 
     def _all(self) -> list[dict[str, Any]]:
         if not self.root.is_dir():
@@ -302,7 +285,7 @@ class LocalTrainingJobs:
             status=str(record.get("status", "Failed")),
             model_id=str(record.get("model_id", "")),
             instance_type=record.get("instance_type"),
-            created_at=_parse_time(record.get("created_at")) or _now(),
+            created_at=parse_time(record.get("created_at")) or utc_now(),
             backend="local",
             hyperparameters=dict(record.get("hyperparameters") or {}),
             dataset_uri=record.get("dataset_uri"),
@@ -315,8 +298,8 @@ class LocalTrainingJobs:
             output_model=str(output) if output and (Path(output) / "config.json").is_file() else None,
             client_token=record.get("client_token"),
             serving_label=str(record.get("serving_label", "")),
-            started_at=_parse_time(record.get("started_at")),
-            ended_at=_parse_time(record.get("ended_at")),
+            started_at=parse_time(record.get("started_at")),
+            ended_at=parse_time(record.get("ended_at")),
             extra={
                 "local": record.get("local"),
                 "pid": record.get("pid"),
@@ -412,7 +395,7 @@ class LocalTrainingJobs:
             data_path = await asyncio.to_thread(self.resolve_dataset, request.dataset_uri)
             plan = local_plan(request.hyperparameters, request.catalog_defaults)
             plan["response_marker"] = response_marker(request.dataset_format, request.template)
-            now = _now()
+            now = utc_now()
             record: dict[str, Any] = {
                 "name": request.name,
                 "status": "InProgress",
@@ -435,7 +418,7 @@ class LocalTrainingJobs:
                     "label": resolved.label,
                 },
                 "serving_label": f"local LoRA fine-tuning · {base_label}",
-                "created_at": _iso(now),
+                "created_at": iso(now),
                 "started_at": None,
                 "ended_at": None,
                 "transitions": [],
@@ -513,7 +496,7 @@ class LocalTrainingJobs:
                 return
             process = await self._spawn(name, record, model_dir)
             self._processes[name] = process
-            self._update(name, pid=process.pid, started_at=_iso(_now()))
+            self._update(name, pid=process.pid, started_at=iso(utc_now()))
             self._set_secondary(name, "Training", "Loading the model and the data")
             max_runtime = record.get("max_runtime_s")
             if isinstance(max_runtime, int) and not isinstance(max_runtime, bool) and max_runtime > 0:
@@ -623,7 +606,7 @@ class LocalTrainingJobs:
                 point = {
                     "step": event.get("step"),
                     "loss": event.get("loss"),
-                    "timestamp": _iso(_now()),
+                    "timestamp": iso(utc_now()),
                     "elapsed_s": event.get("elapsed_s"),
                 }
                 await _append_line(progress_path, json.dumps(point) + "\n")
@@ -675,7 +658,7 @@ class LocalTrainingJobs:
         self._transition(record, "MaxRuntimeExceeded", message)
         record["transitions"][-1]["end_time"] = record["transitions"][-1]["start_time"]
         record.update(
-            status="Stopped", failure_reason=None, output_model=None, ended_at=_iso(_now()), pid=None
+            status="Stopped", failure_reason=None, output_model=None, ended_at=iso(utc_now()), pid=None
         )
         self._write(record)
         self._append_log(name, message)

@@ -171,22 +171,7 @@ export async function requestApi<T>(
   path: string,
   init: RequestInit = {}
 ): Promise<T> {
-  const url = URLExt.join(settings.baseUrl, API_PREFIX, path);
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(url, init, settings);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ApiRequestError({
-      status: 0,
-      code: 'NetworkError',
-      message: `Could not reach the Jupyter server: ${message}`,
-      hint: 'Check that JupyterLab is still running and your network connection is up.'
-    });
-  }
-  if (!response.ok) {
-    throw await errorFromResponse(response);
-  }
+  const response = await sendApiRequest(settings, path, init);
   const text = await response.text();
   if (!text) {
     return undefined as T;
@@ -200,6 +185,46 @@ export async function requestApi<T>(
       message: `The server sent a response that is not JSON: ${summarizeBody(text)}`
     });
   }
+}
+
+function apiUrl(settings: ServerConnection.ISettings, path: string): string {
+  return URLExt.join(settings.baseUrl, API_PREFIX, path);
+}
+
+/**
+ * Send a request to a route below `API_PREFIX` and answer with the 2xx response; a non-2xx response
+ * rejects with its `ApiRequestError`, a failure to connect with code "NetworkError" (or, when `abortable`,
+ * code "Aborted" if the request's signal aborted it).
+ */
+async function sendApiRequest(
+  settings: ServerConnection.ISettings,
+  path: string,
+  init: RequestInit,
+  abortable = false
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(
+      apiUrl(settings, path),
+      init,
+      settings
+    );
+  } catch (error) {
+    if (abortable && (init.signal?.aborted || isAbortError(error))) {
+      throw abortedError();
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ApiRequestError({
+      status: 0,
+      code: 'NetworkError',
+      message: `Could not reach the Jupyter server: ${message}`,
+      hint: 'Check that JupyterLab is still running and your network connection is up.'
+    });
+  }
+  if (!response.ok) {
+    throw await errorFromResponse(response);
+  }
+  return response;
 }
 
 function jsonInit(method: string, body: unknown): RequestInit {
@@ -409,11 +434,6 @@ export async function streamInvocation(
   if (signal?.aborted) {
     throw abortedError();
   }
-  const url = URLExt.join(
-    settings.baseUrl,
-    API_PREFIX,
-    `/endpoints/${segment(name)}/invocations`
-  );
   const init: RequestInit = {
     method: 'POST',
     body: JSON.stringify(body),
@@ -423,24 +443,12 @@ export async function streamInvocation(
     },
     signal
   };
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(url, init, settings);
-  } catch (error) {
-    if (signal?.aborted || isAbortError(error)) {
-      throw abortedError();
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ApiRequestError({
-      status: 0,
-      code: 'NetworkError',
-      message: `Could not reach the Jupyter server: ${message}`,
-      hint: 'Check that JupyterLab is still running and your network connection is up.'
-    });
-  }
-  if (!response.ok) {
-    throw await errorFromResponse(response);
-  }
+  const response = await sendApiRequest(
+    settings,
+    `/endpoints/${segment(name)}/invocations`,
+    init,
+    true
+  );
   const contentType = (
     response.headers.get('Content-Type') ?? ''
   ).toLowerCase();
@@ -631,7 +639,7 @@ export async function uploadDataset(
   if (signal?.aborted) {
     throw abortedError();
   }
-  const url = URLExt.join(settings.baseUrl, API_PREFIX, path);
+  const url = apiUrl(settings, path);
   const { status, statusText, text } = await new Promise<{
     status: number;
     statusText: string;

@@ -4,12 +4,12 @@ import { ILossPoint } from '../api/types';
 import { usePanelServices } from '../context';
 import {
   formatLoss,
-  formatTick,
   linearScale,
   niceDomain,
   niceTicks,
   summarizeLoss
 } from '../models/plotScales';
+import { PlotAxes } from './PlotAxes';
 
 export interface ILossCurveProps {
   points: readonly ILossPoint[];
@@ -96,52 +96,13 @@ export function LossCurve(props: ILossCurveProps): JSX.Element {
         <title id={titleId}>{trans.__('Training loss by step')}</title>
         <desc id={descId}>{summaryText}</desc>
         <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
-          {yTicks.map(tick => (
-            <g key={`y${tick}`} transform={`translate(0,${y(tick)})`}>
-              <line
-                className="jp-LlamaNeuron-plot-grid"
-                x1={0}
-                x2={plotWidth}
-              />
-              <text
-                className="jp-LlamaNeuron-plot-label"
-                x={-6}
-                dy="0.32em"
-                textAnchor="end"
-              >
-                {formatTick(tick)}
-              </text>
-            </g>
-          ))}
-          {xTicks.map(tick => (
-            <g key={`x${tick}`} transform={`translate(${x(tick)},0)`}>
-              <line
-                className="jp-LlamaNeuron-plot-axis"
-                y1={plotHeight}
-                y2={plotHeight + 4}
-              />
-              <text
-                className="jp-LlamaNeuron-plot-label"
-                y={plotHeight + 16}
-                textAnchor="middle"
-              >
-                {formatTick(tick)}
-              </text>
-            </g>
-          ))}
-          <line
-            className="jp-LlamaNeuron-plot-axis"
-            x1={0}
-            x2={plotWidth}
-            y1={plotHeight}
-            y2={plotHeight}
-          />
-          <line
-            className="jp-LlamaNeuron-plot-axis"
-            x1={0}
-            x2={0}
-            y1={0}
-            y2={plotHeight}
+          <PlotAxes
+            plotWidth={plotWidth}
+            plotHeight={plotHeight}
+            yTicks={yTicks}
+            y={y}
+            xTicks={xTicks}
+            x={x}
           />
           <path className="jp-LlamaNeuron-plot-line" d={path} />
           {points.length <= MAX_DOTS &&

@@ -2,7 +2,8 @@ import React from 'react';
 
 import { IHistogramBin } from '../api/types';
 import { usePanelServices } from '../context';
-import { formatTick, linearScale, niceTicks } from '../models/plotScales';
+import { linearScale, niceTicks } from '../models/plotScales';
+import { PlotAxes } from './PlotAxes';
 
 export interface ITokenHistogramProps {
   /** The report's bins: equal ranges up to max_input_length, then the open-ended truncated bin. */
@@ -71,69 +72,45 @@ export function TokenHistogram(props: ITokenHistogramProps): JSX.Element {
           )}
         </desc>
         <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
-          {ticks.map(tick => (
-            <g key={tick} transform={`translate(0,${y(tick)})`}>
-              <line
-                className="jp-LlamaNeuron-plot-grid"
-                x1={0}
-                x2={plotWidth}
-              />
-              <text
-                className="jp-LlamaNeuron-plot-label"
-                x={-6}
-                dy="0.32em"
-                textAnchor="end"
-              >
-                {formatTick(tick)}
-              </text>
-            </g>
-          ))}
-          {bins.map((bin, index) => {
-            const height = plotHeight - y(bin.count);
-            return (
-              <g key={`${bin.min}-${bin.max ?? 'open'}`}>
-                <rect
-                  className={`jp-LlamaNeuron-plot-bar${bin.truncated ? ' jp-mod-truncated' : ''}`}
-                  data-count={bin.count}
-                  x={index * slot + gap / 2}
-                  y={y(bin.count)}
-                  width={Math.max(1, slot - gap)}
-                  height={Math.max(0, height)}
-                >
-                  <title>
-                    {trans._n(
-                      '%2 tokens: %1 record',
-                      '%2 tokens: %1 records',
-                      bin.count,
-                      binLabel(bin)
-                    )}
-                  </title>
-                </rect>
-                <text
-                  className="jp-LlamaNeuron-plot-label"
-                  x={index * slot + slot / 2}
-                  y={plotHeight + 14}
-                  textAnchor="middle"
-                >
-                  {binLabel(bin)}
-                </text>
-              </g>
-            );
-          })}
-          <line
-            className="jp-LlamaNeuron-plot-axis"
-            x1={0}
-            x2={plotWidth}
-            y1={plotHeight}
-            y2={plotHeight}
-          />
-          <line
-            className="jp-LlamaNeuron-plot-axis"
-            x1={0}
-            x2={0}
-            y1={0}
-            y2={plotHeight}
-          />
+          <PlotAxes
+            plotWidth={plotWidth}
+            plotHeight={plotHeight}
+            yTicks={ticks}
+            y={y}
+          >
+            {bins.map((bin, index) => {
+              const height = plotHeight - y(bin.count);
+              return (
+                <g key={`${bin.min}-${bin.max ?? 'open'}`}>
+                  <rect
+                    className={`jp-LlamaNeuron-plot-bar${bin.truncated ? ' jp-mod-truncated' : ''}`}
+                    data-count={bin.count}
+                    x={index * slot + gap / 2}
+                    y={y(bin.count)}
+                    width={Math.max(1, slot - gap)}
+                    height={Math.max(0, height)}
+                  >
+                    <title>
+                      {trans._n(
+                        '%2 tokens: %1 record',
+                        '%2 tokens: %1 records',
+                        bin.count,
+                        binLabel(bin)
+                      )}
+                    </title>
+                  </rect>
+                  <text
+                    className="jp-LlamaNeuron-plot-label"
+                    x={index * slot + slot / 2}
+                    y={plotHeight + 14}
+                    textAnchor="middle"
+                  >
+                    {binLabel(bin)}
+                  </text>
+                </g>
+              );
+            })}
+          </PlotAxes>
           <line
             className="jp-LlamaNeuron-plot-marker"
             data-testid="llama-neuron-token-histogram-marker"

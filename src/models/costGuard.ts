@@ -17,6 +17,7 @@ import {
   IEndpoint
 } from '../api/types';
 import { formatDuration } from './format';
+import { createBackoffPoll, setPollInterval } from './resourcePolling';
 
 /** The choices of the auto-delete selects (idle minutes; 0 = off). */
 export const AUTO_DELETE_CHOICES: readonly number[] = [0, 15, 30, 60, 120];
@@ -194,15 +195,11 @@ export class CostGuardModel {
   constructor(options: CostGuardModel.IOptions) {
     this._source = options.source;
     const interval = options.pollInterval ?? CostGuardModel.DEFAULT_INTERVAL;
-    this._poll = new Poll({
+    this._poll = createBackoffPoll({
       name: 'jupyter-llama-neuron:cost-guard',
-      auto: false,
       factory: () => this.refresh(true),
-      frequency: {
-        interval,
-        backoff: true,
-        max: Math.max(interval, CostGuardModel.MAX_INTERVAL)
-      },
+      interval,
+      maxInterval: CostGuardModel.MAX_INTERVAL,
       standby: 'when-hidden'
     });
   }
@@ -231,14 +228,7 @@ export class CostGuardModel {
   }
 
   set pollInterval(ms: number) {
-    if (!Number.isFinite(ms) || ms <= 0 || this.isDisposed) {
-      return;
-    }
-    this._poll.frequency = {
-      ...this._poll.frequency,
-      interval: ms,
-      max: Math.max(ms, CostGuardModel.MAX_INTERVAL)
-    };
+    setPollInterval(this._poll, ms, CostGuardModel.MAX_INTERVAL);
   }
 
   /** The cost guard's view of one endpoint. */

@@ -14,6 +14,13 @@ import { ApiRequestError, toApiRequestError } from '../api/client';
 import { EndpointStatus, IEndpoint, IEndpointList } from '../api/types';
 import { isTerminal } from './endpointStatus';
 import { failed, Loadable, LOADING, ready } from './loadable';
+import {
+  createBackoffPoll,
+  fetchEach,
+  mergeFetched,
+  schedulePoll,
+  setPollInterval
+} from './resourcePolling';
 
 /** The two calls the model needs (an `IApiClient` satisfies it). */
 export interface IEndpointsSource {
@@ -37,15 +44,11 @@ export class EndpointsModel {
       options.pollInterval ?? EndpointsModel.DEFAULT_POLL_INTERVAL;
     this._maxInterval =
       options.maxInterval ?? EndpointsModel.DEFAULT_MAX_INTERVAL;
-    this._poll = new Poll({
+    this._poll = createBackoffPoll({
       name: 'jupyter-llama-neuron:endpoints',
-      auto: false,
       factory: () => this.pollActive(),
-      frequency: {
-        interval,
-        backoff: true,
-        max: Math.max(interval, this._maxInterval)
-      },
+      interval,
+      maxInterval: this._maxInterval,
       // Stand by when nothing is changing; otherwise poll, except while the page is hidden.
       standby: () => (this.hasActive ? 'when-hidden' : true)
     });
@@ -92,14 +95,7 @@ export class EndpointsModel {
   }
 
   set pollInterval(ms: number) {
-    if (!Number.isFinite(ms) || ms <= 0 || this.isDisposed) {
-      return;
-    }
-    this._poll.frequency = {
-      ...this._poll.frequency,
-      interval: ms,
-      max: Math.max(ms, this._maxInterval)
-    };
+    setPollInterval(this._poll, ms, this._maxInterval);
   }
 
   get isDisposed(): boolean {
@@ -161,36 +157,18 @@ export class EndpointsModel {
     if (active.length === 0 || this.isDisposed) {
       return;
     }
-    const results = await Promise.all(
-      active.map(endpoint => settle(this._source.getEndpoint(endpoint.name)))
+    const results = await fetchEach(active, name =>
+      this._source.getEndpoint(name)
     );
     if (this.isDisposed) {
       return;
     }
-    let firstError: ApiRequestError | null = null;
-    let list = [...this.endpoints];
-    const transitions: [IEndpoint, EndpointStatus][] = [];
-    for (let index = 0; index < results.length; index++) {
-      const result = results[index];
-      const name = active[index].name;
-      if (result.ok) {
-        const previous = list.find(endpoint => endpoint.name === name);
-        if (!previous) {
-          continue; // removed meanwhile (deleted, or a refresh dropped it)
-        }
-        list = list.map(endpoint =>
-          endpoint.name === name ? result.value : endpoint
-        );
-        transitions.push([result.value, previous.status]);
-      } else {
-        const error = toApiRequestError(result.error);
-        if (error.status === 404) {
-          list = list.filter(endpoint => endpoint.name !== name);
-        } else if (!firstError) {
-          firstError = error;
-        }
-      }
-    }
+    const { list, transitions, firstError } = mergeFetched(
+      this.endpoints,
+      active,
+      results,
+      true
+    );
     this._state = ready(list);
     this._lastError = firstError;
     this._changed.emit();
@@ -258,11 +236,7 @@ export class EndpointsModel {
       return;
     }
     this._pollStarted = true;
-    // First tick after one interval: the list was just fetched.
-    void this._poll.schedule({
-      interval: this._poll.frequency.interval,
-      phase: 'started'
-    });
+    schedulePoll(this._poll);
   }
 
   private _source: IEndpointsSource;
@@ -275,16 +249,6 @@ export class EndpointsModel {
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);
   private _stateChanged = new Signal<this, IEndpointTransition>(this);
-}
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** `Promise.allSettled` for one promise (the build targets ES2018). */
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    value => ({ ok: true as const, value }),
-    error => ({ ok: false as const, error })
-  );
 }
 
 export namespace EndpointsModel {

@@ -21,6 +21,13 @@ import {
   TrainingJobStatus
 } from '../api/types';
 import { failed, Loadable, LOADING, ready } from './loadable';
+import {
+  createBackoffPoll,
+  fetchEach,
+  mergeFetched,
+  schedulePoll,
+  setPollInterval
+} from './resourcePolling';
 
 /** The two calls the model needs (an `IApiClient` satisfies it). */
 export interface ITrainingJobsSource {
@@ -121,15 +128,11 @@ export class TrainingJobsModel {
       options.pollInterval ?? TrainingJobsModel.DEFAULT_POLL_INTERVAL;
     this._maxInterval =
       options.maxInterval ?? TrainingJobsModel.DEFAULT_MAX_INTERVAL;
-    this._poll = new Poll({
+    this._poll = createBackoffPoll({
       name: 'jupyter-llama-neuron:training-jobs',
-      auto: false,
       factory: () => this.pollActive(),
-      frequency: {
-        interval,
-        backoff: true,
-        max: Math.max(interval, this._maxInterval)
-      },
+      interval,
+      maxInterval: this._maxInterval,
       standby: () => this.standby
     });
   }
@@ -177,14 +180,7 @@ export class TrainingJobsModel {
   }
 
   set pollInterval(ms: number) {
-    if (!Number.isFinite(ms) || ms <= 0 || this.isDisposed) {
-      return;
-    }
-    this._poll.frequency = {
-      ...this._poll.frequency,
-      interval: ms,
-      max: Math.max(ms, this._maxInterval)
-    };
+    setPollInterval(this._poll, ms, this._maxInterval);
   }
 
   get isDisposed(): boolean {
@@ -267,38 +263,18 @@ export class TrainingJobsModel {
     if (active.length === 0 || this.isDisposed) {
       return;
     }
-    const results = await Promise.all(
-      active.map(job =>
-        this._source.getTrainingJob(job.name).then(
-          value => ({ ok: true as const, value }),
-          error => ({ ok: false as const, error })
-        )
-      )
+    const results = await fetchEach(active, name =>
+      this._source.getTrainingJob(name)
     );
     if (this.isDisposed) {
       return;
     }
-    let firstError: ApiRequestError | null = null;
-    let list = [...this.jobs];
-    const transitions: [ITrainingJob, TrainingJobStatus][] = [];
-    results.forEach((result, index) => {
-      const name = active[index].name;
-      const previous = list.find(job => job.name === name);
-      if (!previous) {
-        return;
-      }
-      if (result.ok) {
-        list = list.map(job => (job.name === name ? result.value : job));
-        transitions.push([result.value, previous.status]);
-        return;
-      }
-      const error = toApiRequestError(result.error);
-      if (error.status === 404) {
-        list = list.filter(job => job.name !== name);
-      } else if (!firstError) {
-        firstError = error;
-      }
-    });
+    const { list, transitions, firstError } = mergeFetched(
+      this.jobs,
+      active,
+      results,
+      false
+    );
     this._state = ready(list);
     this._lastError = firstError;
     this._changed.emit();
@@ -390,10 +366,7 @@ export class TrainingJobsModel {
       return;
     }
     this._pollStarted = true;
-    void this._poll.schedule({
-      interval: this._poll.frequency.interval,
-      phase: 'started'
-    });
+    schedulePoll(this._poll);
   }
 
   private _source: ITrainingJobsSource;
