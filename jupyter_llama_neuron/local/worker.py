@@ -30,6 +30,7 @@ import os
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,11 +96,11 @@ class Outcome:
     truncated_tokens: int = 0
 
 
-class Engine:
+class Engine(ABC):
     """Runs one generation. Implemented by ``TorchEngine``; the scheduler only needs this interface."""
 
-    def generate(self, job: Job, emit: Callable[[str], None]) -> Outcome:
-        raise NotImplementedError
+    @abstractmethod
+    def generate(self, job: Job, emit: Callable[[str], None]) -> Outcome: ...
 
 
 class Scheduler:
