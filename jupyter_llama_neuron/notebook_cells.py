@@ -20,6 +20,7 @@ cells by purpose.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -165,6 +166,23 @@ def chat_prompt(prompt, system_prompt=None):
 
 # ------------------------------------------------------------------------------------------------------------
 # Shared markdown
+
+
+def _compare_with_base(
+    plan: NotebookPlan, compare_source: Callable[[NotebookPlan, str, str, bool, bool], str]
+) -> list[NotebookNode]:
+    """The train notebook's last step: the same prompts to the base and the fine-tuned endpoint."""
+    return [
+        md(
+            "## Compare with the base model\n\n"
+            f"The same prompts go to the base endpoint `{plan.base_endpoint}` and to the fine-tuned one."
+        ),
+        code(
+            f"BASE_ENDPOINT = {literal(plan.base_endpoint)}\n"
+            + compare_source(plan, "BASE_ENDPOINT", "FT_ENDPOINT_NAME", plan.chat, plan.chat),
+            "compare",
+        ),
+    ]
 
 
 def _title(plan: NotebookPlan, what: str) -> NotebookNode:
@@ -740,18 +758,7 @@ def sagemaker_notebook(plan: NotebookPlan) -> list[NotebookNode]:
         ]
         cells += _sm_setup(plan) + _sm_helpers(plan, chat=plan.chat) + _sm_train(plan)
         if plan.base_endpoint:
-            cells += [
-                md(
-                    "## Compare with the base model\n\n"
-                    f"The same prompts go to the base endpoint `{plan.base_endpoint}` and to the fine-tuned "
-                    "one."
-                ),
-                code(
-                    f"BASE_ENDPOINT = {literal(plan.base_endpoint)}\n"
-                    + _sm_compare_source(plan, "BASE_ENDPOINT", "FT_ENDPOINT_NAME", plan.chat, plan.chat),
-                    "compare",
-                ),
-            ]
+            cells += _compare_with_base(plan, _sm_compare_source)
         else:
             cells += _sm_invoke(plan, "FT_ENDPOINT_NAME", chat=plan.chat)
         cells += _sm_cleanup("FT_ENDPOINT_NAME", guarded=False)
@@ -1032,18 +1039,7 @@ def local_notebook(plan: NotebookPlan) -> list[NotebookNode]:
         cells += [_title(plan, "fine-tune, deploy and compare (local mode)"), *_local_setup(plan)]
         cells += _local_eula(plan) + _local_train(plan)
         if plan.base_endpoint:
-            cells += [
-                md(
-                    "## Compare with the base model\n\n"
-                    f"The same prompts go to the base endpoint `{plan.base_endpoint}` and to the fine-tuned "
-                    "one."
-                ),
-                code(
-                    f"BASE_ENDPOINT = {literal(plan.base_endpoint)}\n"
-                    + _local_compare_source(plan, "BASE_ENDPOINT", "FT_ENDPOINT_NAME", plan.chat, plan.chat),
-                    "compare",
-                ),
-            ]
+            cells += _compare_with_base(plan, _local_compare_source)
         else:
             cells += _local_invoke(plan, "FT_ENDPOINT_NAME", chat=plan.chat)
         cells += _local_playground("FT_ENDPOINT_NAME", chat=plan.chat)
