@@ -2,7 +2,8 @@
 
 By default the extension runs in local mode with its state in a throw-away data dir, so tests never touch
 the user's data or AWS; the first deploy converts the bundled SmolLM2 model into that dir (about 25 s).
-With LLAMA_NEURON_UI_BACKEND=sagemaker the server runs on port 8889 against the in-process AWS emulator
+It listens on LLAMA_NEURON_UI_PORT (default 18888, never the 8888 a user's JupyterLab takes); with
+LLAMA_NEURON_UI_BACKEND=sagemaker it listens on the next port, against the in-process AWS emulator
 that the pytest suite uses (moto plus the additions this flow needs, and local JumpStart specs).
 """
 
@@ -20,6 +21,9 @@ c.ServerApp.allow_root = True  # type: ignore[name-defined]  # noqa: F821  (CI r
 c.FileContentsManager.delete_to_trash = False  # type: ignore[name-defined]  # noqa: F821
 
 backend = os.environ.get("LLAMA_NEURON_UI_BACKEND", "local")
+port = int(os.environ.get("LLAMA_NEURON_UI_PORT", "18888"))
+c.ServerApp.port = port + (1 if backend == "sagemaker" else 0)  # type: ignore[name-defined]  # noqa: F821
+c.ServerApp.port_retries = 0  # type: ignore[name-defined]  # noqa: F821  (a taken port fails, never drifts)
 data_dir = os.environ.get("LLAMA_NEURON_UI_DATA_DIR") or tempfile.mkdtemp(prefix="llama-neuron-ui-")
 c.LlamaNeuronApp.backend = backend  # type: ignore[name-defined]  # noqa: F821
 c.LlamaNeuronApp.data_dir = data_dir  # type: ignore[name-defined]  # noqa: F821
@@ -30,7 +34,6 @@ if backend == "sagemaker":
     from tests.aws_emulator import ServerHandle
 
     emulator = ServerHandle().start()  # sets AWS_ENDPOINT_URL, dummy credentials, region, JumpStart spec dirs
-    c.ServerApp.port = 8889  # type: ignore[name-defined]  # noqa: F821
     c.LlamaNeuronApp.region = emulator.region  # type: ignore[name-defined]  # noqa: F821
     c.LlamaNeuronApp.role_arn = emulator.role_arn  # type: ignore[name-defined]  # noqa: F821
 

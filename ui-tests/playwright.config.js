@@ -2,13 +2,15 @@
  * Galata configuration: Debian's system Chromium (never a downloaded browser), no video
  * (Playwright's ffmpeg is not installed), one worker (2-core machines).
  *
- * Two servers: local mode with the real SmolLM2 stand-in on :8888, and the SageMaker backend against
- * the in-process AWS emulator on :8889 (only sagemaker.spec.ts runs there).
+ * Two servers: local mode with the real SmolLM2 stand-in on LLAMA_NEURON_UI_PORT (default 18888, so the
+ * tests never meet a JupyterLab the user runs on 8888), and the SageMaker backend against the in-process AWS
+ * emulator on the next port (only sagemaker.spec.ts runs there).
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
-const LOCAL_URL = 'http://127.0.0.1:8888';
-const SAGEMAKER_URL = 'http://127.0.0.1:8889';
+const PORT = Number(process.env.LLAMA_NEURON_UI_PORT || 18888);
+const LOCAL_URL = `http://127.0.0.1:${PORT}`;
+const SAGEMAKER_URL = `http://127.0.0.1:${PORT + 1}`;
 
 module.exports = {
   ...baseConfig,
