@@ -138,7 +138,7 @@ class BackendProvider:
                 from .backends.sagemaker import SageMakerBackend
 
                 return SageMakerBackend(settings, self.catalog, self.log)
-            from .backends.local import LocalBackend
+            from .backends.local.backend import LocalBackend
 
             return LocalBackend(settings, self.catalog, self.log)
         except ApiError:

@@ -230,7 +230,7 @@ async def test_identity_failures_become_an_error_field(
 async def test_a_backend_that_cannot_start_is_503(
     tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import jupyter_llama_neuron.backends.local as local_module
+    import jupyter_llama_neuron.backends.local.backend as local_module
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise ImportError("No module named 'torch'")

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from jupyter_llama_neuron.backends.base import TrainingJob, TrainingRequest
-from jupyter_llama_neuron.backends.local import LocalBackend
+from jupyter_llama_neuron.backends.local.backend import LocalBackend
+from jupyter_llama_neuron.backends.local.training import SERVER_STOPPED, local_plan, response_marker
 from jupyter_llama_neuron.errors import Conflict, NotFound
-from jupyter_llama_neuron.local.training_jobs import SERVER_STOPPED, local_plan, response_marker
 from jupyter_llama_neuron.settings import ExtensionSettings
 from tests.rest_client import call
 from tests.tiny_model import tiny_model_dir  # noqa: F401  (session fixture)
