@@ -176,10 +176,8 @@ class BackendProvider:
             "local_model": None,
             "price_label": self.catalog.price_label(),
         }
-        if backend.name == "local":
-            readiness = getattr(backend, "model_readiness", None)
-            if callable(readiness):
-                body["local_model"] = readiness()
+        body["local_model"] = backend.model_readiness()
+        if not backend.facts.has_account:
             return body
         body["region"] = self._region or self.settings.region or None
         try:

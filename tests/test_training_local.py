@@ -309,6 +309,12 @@ async def test_local_dataset_uri_rules(jp_fetch: Any, tmp_path: Path) -> None:
         ("s3://bucket/train.jsonl", 400, "InvalidDatasetUri"),
         ("https://example.com/train.jsonl", 400, "InvalidDatasetUri"),
         (outside.as_uri(), 400, "InvalidDatasetUri"),
+        # A bare path is not a stored dataset's uri (the one rule: local datasets are file:// URIs).
+        (
+            str(tmp_path / "llama-neuron-data" / "local" / "datasets" / "x" / "train.jsonl"),
+            400,
+            "InvalidDatasetUri",
+        ),
         (
             (tmp_path / "llama-neuron-data" / "local" / "datasets" / "nope" / "train.jsonl").as_uri(),
             404,

@@ -15,7 +15,7 @@ from typing import IO, Any, TypeVar
 
 from ...errors import BadRequest, NotFound, ServiceUnavailable
 from ...settings import ExtensionSettings
-from ..base import BackendName, StoredDataset, TrainingJob, TrainingRequest
+from ..base import BackendFacts, BackendName, StoredDataset, TrainingJob, TrainingRequest
 from .datasets import remote_dataset_refused, store_locally
 from .endpoints import JOB_RE, CatalogLike, LocalEndpoints
 from .model_store import ModelStore
@@ -28,6 +28,15 @@ class LocalBackend(LocalEndpoints):
     """``Backend`` implementation for local mode."""
 
     name: BackendName = "local"
+    facts = BackendFacts(
+        name="local",
+        has_account=False,
+        bills=False,
+        activity_on_record=True,
+        renders_chat=True,
+        dataset_uri_kind="file",
+        reports_training_steps=True,
+    )
 
     def __init__(
         self, settings: ExtensionSettings, catalog: CatalogLike, log: logging.Logger | None = None
@@ -63,6 +72,9 @@ class LocalBackend(LocalEndpoints):
 
     async def list_training_jobs(self) -> list[TrainingJob]:
         return await self.training.list()
+
+    async def check_training_dataset(self, uri: str) -> None:
+        await asyncio.to_thread(self.training.resolve_dataset, uri)
 
     async def describe_training_job(self, name: str) -> TrainingJob:
         if not JOB_RE.match(name):

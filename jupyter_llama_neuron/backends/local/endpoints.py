@@ -335,6 +335,15 @@ class LocalEndpoints:
                 if event["event"] == "token":
                     yield str(event["text"])
 
+    async def invoke_events(
+        self, name: str, payload: dict[str, Any], *, stream: bool = True
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """``Backend.invoke_events``: the worker's own events (its done event also carries the time to the
+        first token and why generation ended)."""
+        async with contextlib.aclosing(self.invoke_stream_events(name, payload, stream=stream)) as events:
+            async for event in events:
+                yield {**event, "streamed": stream} if event["event"] == "done" else event
+
     async def invoke_stream_events(
         self, name: str, payload: dict[str, Any], *, stream: bool = True
     ) -> AsyncGenerator[dict[str, Any], None]:

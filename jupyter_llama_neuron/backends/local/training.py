@@ -34,6 +34,7 @@ from ...errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailab
 from ...prompt_template import parse_template
 from ...settings import ExtensionSettings
 from ...timestamps import iso, parse_time, utc_now
+from ...training_rules import local_plan
 from ..base import TrainingJob, TrainingRequest
 from .model_store import ModelStore, ResolvedModel
 from .process import json_lines, kill_stale, launch, log_tail, signal_name, stop
@@ -50,54 +51,6 @@ STOP_GRACE_S = 30.0  # a step of SmolLM2 at batch 8 takes ~6 s; the trainer stop
 SERVER_STOPPED = "the Jupyter server stopped during training"
 TRAINER_PACKAGES = ("torch", "transformers", "peft", "safetensors", "tokenizers")
 PROTOCOL_LIMIT = 1024 * 1024
-
-# Local meaning of the catalog's hyperparameters; the rest have none (tensor parallelism, precision ...).
-LOCAL_DEFAULTS: dict[str, float | int] = {
-    "learning_rate": 1e-3,  # LoRA learns at a much higher rate than full fine-tuning (6e-06 on Trainium)
-    "max_steps": 20,
-    "per_device_train_batch_size": 8,
-    "max_input_length": 512,
-}
-LOCAL_MEANING = {
-    "learning_rate": "peak learning rate of the LoRA adapters",
-    "max_steps": "optimizer steps",
-    "per_device_train_batch_size": "records per step (the whole batch: one CPU process)",
-    "max_input_length": "tokens per record; longer records are truncated (capped by the model's context)",
-}
-NO_LOCAL_MEANING = "no local meaning"
-
-
-def local_plan(hyperparameters: dict[str, str], catalog_defaults: dict[str, str]) -> dict[str, Any]:
-    """What the user's hyperparameters mean here: the values the trainer gets and a note per name.
-
-    A value left at the SageMaker default takes local mode's default (LoRA needs other values than full
-    fine-tuning on Trainium); a value the user changed is used as given.
-    """
-    settings: dict[str, dict[str, Any]] = {}
-    for name, default in LOCAL_DEFAULTS.items():
-        raw = hyperparameters.get(name)
-        if raw is not None and not _same_number(raw, catalog_defaults.get(name)):
-            value: float | int = float(raw) if name == "learning_rate" else int(float(raw))
-            source = "yours"
-        else:
-            value, source = default, "local default"
-        settings[name] = {"value": value, "source": source, "meaning": LOCAL_MEANING[name]}
-    ignored = sorted(name for name in hyperparameters if name not in LOCAL_DEFAULTS)
-    return {
-        "settings": settings,
-        "ignored": {name: NO_LOCAL_MEANING for name in ignored},
-        "method": "LoRA r=8, alpha=16 on q/k/v/o/gate/up/down, then merged into the model",
-    }
-
-
-def _same_number(value: str, default: str | None) -> bool:
-    if default is None:
-        return False
-    try:
-        return float(value) == float(default)
-    except ValueError:
-        return value == default
-
 
 def response_marker(dataset_format: str, template: str | None) -> str:
     """The text after which the response starts (the prompt before it is masked); "" for domain data."""
