@@ -176,22 +176,3 @@ def validate_parameters(parameters: Any, context_length: int | None = None) -> d
             details={"supported": list(PARAMETERS)},
         )
     return {name: _check_value(PARAMETERS[name], value, limit) for name, value in parameters.items()}
-
-
-def validate_invocation(body: Any, context_length: int | None = None) -> tuple[str, dict[str, Any]]:
-    """Check an invocation body; return ``(inputs, parameters)``."""
-    if not isinstance(body, dict):
-        raise BadRequest(
-            'The body must be an object {"inputs": ..., "parameters": {...}}.', code="InvalidBody"
-        )
-    unknown = sorted(set(body) - {"inputs", "parameters"})
-    if unknown:
-        raise BadRequest(
-            f"Unknown field(s): {', '.join(unknown)}. An invocation has inputs and optional parameters.",
-            hint="For chat models send the prompt already formatted with the chat template in inputs.",
-            code="InvalidBody",
-        )
-    inputs = body.get("inputs")
-    if not isinstance(inputs, str) or not inputs.strip():
-        raise BadRequest("inputs must be a non-empty string (the prompt).", code="InvalidBody")
-    return inputs, validate_parameters(body.get("parameters"), context_length)
