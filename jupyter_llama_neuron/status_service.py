@@ -1,10 +1,20 @@
-"""``GET /status``: the version, and which backend serves and where."""
+"""``GET /status``: the version, which backend serves and where, and the rules the UI applies as the user
+types (so the UI copies none of them): inference parameters, resource names, dataset URIs, training."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from . import inference_parameters, resource_rules, training_rules
 from .backend_selection import BackendProvider
+
+
+def rules_json() -> dict[str, Any]:
+    return {
+        "inference_parameters": inference_parameters.rules_json(),
+        **resource_rules.rules_json(),
+        "training": training_rules.rules_json(),
+    }
 
 
 class StatusService:
@@ -14,4 +24,8 @@ class StatusService:
     async def status(self) -> dict[str, Any]:
         from . import __version__
 
-        return {"version": __version__, **(await self.backends.status())}
+        status = await self.backends.status()
+        rules = rules_json()
+        # What this server's training reads: s3:// URIs (SageMaker) or stored local datasets (file://).
+        rules["dataset_uri"]["kind"] = (await self.backends.get()).facts.dataset_uri_kind
+        return {"version": __version__, **status, "rules": rules}

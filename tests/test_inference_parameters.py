@@ -101,3 +101,9 @@ def test_specs() -> None:
     assert specs["max_new_tokens"]["max"] == 2048
     assert specs["top_p"]["range"] == "a number in (0, 1)"
     assert specs["temperature"]["exclusive_min"] is True
+    assert specs["temperature"]["warn_above"]["value"] == 2
+    assert "gibberish" in specs["temperature"]["warn_above"]["reason"]
+    assert [spec["name"] for spec in parameter_specs()] == list(PARAMETERS)
+    # Every default is itself valid (the form starts from them).
+    defaults = {spec["name"]: spec["default"] for spec in parameter_specs() if spec["default"] is not None}
+    assert validate_parameters(defaults) == defaults
