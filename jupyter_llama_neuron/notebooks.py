@@ -23,7 +23,8 @@ from typing import Any, cast
 import nbformat
 
 from .allow_lists import allowed_model, require_allowed_instance_type
-from .backend_selection import BackendProvider, resolve_region
+from .backend_selection import BackendProvider
+from .backends.aws_detection import resolve_region
 from .backends.base import DeploymentConfig
 from .catalog import Catalog, short_model_name
 from .errors import ApiError, BadRequest, ServiceUnavailable

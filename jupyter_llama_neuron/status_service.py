@@ -8,6 +8,11 @@ from typing import Any
 from . import inference_parameters, resource_rules, training_rules
 from .backend_selection import BackendProvider
 
+try:
+    from ._version import __version__
+except ImportError:  # running from a source tree that was never built
+    __version__ = "dev"
+
 
 def rules_json() -> dict[str, Any]:
     return {
@@ -22,8 +27,6 @@ class StatusService:
         self.backends = backends
 
     async def status(self) -> dict[str, Any]:
-        from . import __version__
-
         status = await self.backends.status()
         rules = rules_json()
         # What this server's training reads: s3:// URIs (SageMaker) or stored local datasets (file://).

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from jupyter_llama_neuron import backend_selection
-from jupyter_llama_neuron.backend_selection import AwsDetection, BackendProvider, detect_aws, resolve_region
+from jupyter_llama_neuron.backend_selection import BackendProvider
+from jupyter_llama_neuron.backends.aws_detection import AwsDetection, detect_aws, resolve_region
 from jupyter_llama_neuron.catalog import Catalog, load_catalog
 from jupyter_llama_neuron.errors import ApiError, ServiceUnavailable
 from jupyter_llama_neuron.settings import BackendChoice, ExtensionSettings
