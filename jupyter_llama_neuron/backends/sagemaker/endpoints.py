@@ -36,6 +36,7 @@ from .tags import (
     endpoint_tags,
     metric_points,
     minutes_tag,
+    name_taken,
     search_ours,
     tag_value,
     time_tag,
@@ -170,9 +171,7 @@ class SageMakerEndpoints:
             found = self._find_by_token(request.client_token)
             if found is not None:
                 return found
-        try:
-            self._aws.call("sagemaker", "describe_endpoint", EndpointName=request.name)
-        except NotFound:
+        if not name_taken(self._aws, "Endpoint", request.name):
             return None
         raise Conflict(
             f"An endpoint named '{request.name}' already exists in {self._aws.region}.",

@@ -163,3 +163,12 @@ def describe_ours(
     if tags.get(MANAGED_TAG) != "true":
         raise not_ours
     return described, tags
+
+
+def name_taken(aws: AwsSession, resource: str, name: str) -> bool:
+    """Whether any ``resource`` (``Endpoint``, ``TrainingJob``) has this name, ours or not."""
+    try:
+        aws.call("sagemaker", _DESCRIBE[resource], **{f"{resource}Name": name})
+    except NotFound:
+        return False
+    return True

@@ -17,6 +17,7 @@ from .tags import (
     MANAGED_FILTER,
     describe_ours,
     metric_points,
+    name_taken,
     search_ours,
     token_filter,
     training_tags,
@@ -240,9 +241,7 @@ class SageMakerTraining:
             found = self._search_training_jobs([token_filter(request.client_token)])
             if found:
                 return found[0]
-        try:
-            self._aws.call("sagemaker", "describe_training_job", TrainingJobName=request.name)
-        except NotFound:
+        if not name_taken(self._aws, "TrainingJob", request.name):
             return None
         raise Conflict(
             f"A training job named '{request.name}' already exists in {self._aws.region}.",
