@@ -66,6 +66,10 @@ def actions_for(service: str, operation: str, params: dict[str, Any]) -> list[st
     found = [f"{prefix or service}:{operation}"]
     if operation in ROLE_PARAMETERS and params.get(ROLE_PARAMETERS[operation]):
         found.append("iam:PassRole")
+    if service == "sagemaker" and operation.startswith("Create") and params.get("Tags"):
+        # Tagging on create is authorised as sagemaker:AddTags too (the Service Authorization Reference lists
+        # it as a dependent action of CreateModel, CreateEndpointConfig, CreateEndpoint, CreateTrainingJob).
+        found.append("sagemaker:AddTags")
     return found
 
 

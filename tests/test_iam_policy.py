@@ -96,6 +96,10 @@ def test_actions_for_calls() -> None:
         "sagemaker:CreateModel",
         "iam:PassRole",
     ]
+    assert actions_for("sagemaker", "CreateEndpoint", {"Tags": [{"Key": "k", "Value": "v"}]}) == [
+        "sagemaker:CreateEndpoint",
+        "sagemaker:AddTags",
+    ]
     assert actions_for("sagemaker-runtime", "InvokeEndpointWithResponseStream", {}) == [
         "sagemaker:InvokeEndpoint"
     ]
