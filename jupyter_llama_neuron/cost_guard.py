@@ -13,7 +13,11 @@ One check (``run_once``):
    ``Invocations``, EndpointName + VariantName=AllTraffic, Sum per minute) for all of them; in local mode
    the recorded last request time;
 3. for each InService endpoint with an auto-delete limit (its own, else the server default
-   ``auto_delete_idle_minutes``; 0 = never): idle since = the later of its creation, its last invocation;
+   ``auto_delete_idle_minutes``; 0 = never): idle since = the later of when it became InService, its last
+   invocation (creation takes 15-25 minutes on SageMaker: counting from CreationTime would delete an endpoint
+   nobody could use yet). The guard notes the moment it first sees an endpoint InService after seeing it
+   Creating (kept in ``<data_dir>/cost_guard_in_service.json``); one already InService when first seen counts
+   from its LastModifiedTime (AWS documents no InService timestamp);
    deletes at = the latest of idle since + limit, its keep-until, and the end of a warning period;
 4. delete what is due (after re-reading its settings), through ``EndpointService.delete``, and record it in
    ``<data_dir>/cost_guard_deletions.json``.
@@ -63,6 +67,7 @@ GUARDED_STATUSES = frozenset({"InService"})
 UNBILLED_STATUSES = frozenset({"Failed"})
 RUNNING_TRAINING_STATUSES = frozenset({"InProgress", "Stopping"})
 LOG_FILE = "cost_guard_deletions.json"
+IN_SERVICE_FILE = "cost_guard_in_service.json"
 LOG_KEEP = 200
 LOG_SHOWN = 50
 
@@ -145,6 +150,7 @@ def guard_fields(
     window_start: datetime | None,
     warned_at: datetime | None,
     now: datetime,
+    in_service_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The cost-guard part of the endpoint JSON.
 
@@ -163,7 +169,7 @@ def guard_fields(
     }
     if endpoint.status not in GUARDED_STATUSES or not known:
         return fields
-    since, capped = idle_since(endpoint.created_at, last_activity, window_start)
+    since, capped = idle_since(in_service_at or endpoint.created_at, last_activity, window_start)
     fields["idle_minutes"] = round(max(0.0, (now - since).total_seconds()) / 60.0, 1)
     fields["idle_capped"] = capped
     if limit is not None:
@@ -317,6 +323,10 @@ class CostGuard:
         self._observation: Observation | None = None
         self._last_activity: dict[str, datetime] = {}  # newest invocation seen per endpoint (this server)
         self._warned_at: dict[str, datetime] = {}  # when each endpoint was first seen in warning
+        # When each endpoint became InService (the idle clock's start), and those seen not yet InService.
+        self._in_service_path = settings.data_dir / IN_SERVICE_FILE
+        self._in_service: dict[str, datetime] | None = None
+        self._pending: set[str] = set()
         self._refresh_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         endpoints.cost_fields = self.fields
@@ -354,7 +364,41 @@ class CostGuard:
             window_start=observation.window_start if observation else None,
             warned_at=self._warned_at.get(endpoint.name),
             now=self.clock() if now is None else now,
+            in_service_at=(self._in_service or {}).get(endpoint.name),
         )
+
+    def _read_in_service(self) -> dict[str, datetime]:
+        try:
+            data = json.loads(self._in_service_path.read_text(encoding="utf-8"))
+            return {str(k): aware(datetime.fromisoformat(v)) for k, v in dict(data).items()}
+        except (OSError, ValueError, TypeError):
+            return {}
+
+    def _write_in_service(self, record: dict[str, str]) -> None:
+        self._in_service_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._in_service_path.with_name(f".{IN_SERVICE_FILE}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, self._in_service_path)
+
+    async def _note_in_service(self, endpoints: list[Endpoint], now: datetime) -> None:
+        """Start each endpoint's idle clock when it is first seen InService."""
+        if self._in_service is None:
+            self._in_service = await asyncio.to_thread(self._read_in_service)
+        record, before = self._in_service, dict(self._in_service)
+        for endpoint in endpoints:
+            if endpoint.status not in GUARDED_STATUSES:
+                self._pending.add(endpoint.name)
+            elif endpoint.name not in record:
+                modified = endpoint.extra.get("last_modified_at")
+                known = [aware(endpoint.created_at)] + ([aware(modified)] if modified else [])
+                record[endpoint.name] = now if endpoint.name in self._pending else max(known)
+                self._pending.discard(endpoint.name)
+        present = {endpoint.name for endpoint in endpoints}
+        for name in [name for name in record if name not in present]:
+            del record[name]
+        self._pending &= present
+        if record != before:
+            await asyncio.to_thread(self._write_in_service, {k: v.isoformat() for k, v in record.items()})
 
     # -- observing -------------------------------------------------------------------------------------------
 
@@ -386,6 +430,7 @@ class CostGuard:
             backend = await self.backends.get()
             now = self.clock()
             endpoints = await backend.list_endpoints()
+            await self._note_in_service(endpoints, now)
             guarded = [endpoint for endpoint in endpoints if endpoint.status in GUARDED_STATUSES]
             start = now - self._lookback(guarded)
             notes: list[str] = []
