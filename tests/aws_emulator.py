@@ -452,7 +452,8 @@ def apply_moto_patches() -> None:
         if job is not None:
             job.environment = self._get_param("Environment") or {}
             # moto replaces the request's MetricDefinitions with its own; SageMaker keeps them.
-            spec = self._get_param("AlgorithmSpecification") or {}
+            # (it edits the parsed request in place, so read the raw body).
+            spec = json.loads(self.body).get("AlgorithmSpecification") or {}
             job.algorithm_specification["MetricDefinitions"] = spec.get("MetricDefinitions") or []
             _publish_training_metrics(job, self.current_account, self.region)
         return result

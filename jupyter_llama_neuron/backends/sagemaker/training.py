@@ -142,7 +142,9 @@ class SageMakerTraining:
                 "Metric": {
                     "Namespace": TRAINING_METRIC_NAMESPACE,
                     "MetricName": TRAIN_LOSS_METRIC,
-                    "Dimensions": [{"Name": "Host", "Value": f"{name}/algo-1"}],
+                    # MetricDefinitions metrics carry one dimension, the job's name (the SDK's own
+                    # TrainingJobAnalytics asks the same); "Host" is for instance metrics such as CPU.
+                    "Dimensions": [{"Name": "TrainingJobName", "Value": name}],
                 },
                 "Period": 60,
                 "Stat": "Average",
