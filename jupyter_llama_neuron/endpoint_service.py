@@ -37,7 +37,12 @@ from .timestamps import aware, iso
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 NAME_MAX = 63
 CREATE_FIELDS = (
-    "model_id", "config", "endpoint_name", "training_job", "client_token", "auto_delete_idle_minutes"
+    "model_id",
+    "config",
+    "endpoint_name",
+    "training_job",
+    "client_token",
+    "auto_delete_idle_minutes",
 )
 # Statuses in which the instance is billed; a Failed endpoint has no running instance.
 UNBILLED_STATUSES = frozenset({"Failed"})
@@ -52,6 +57,18 @@ def check_resource_name(name: Any, what: str = "endpoint_name") -> str:
             code="InvalidName",
         )
     return name
+
+
+# A fine-tuned model deploys the way the SDK deploys a JumpStart estimator (JumpStartEstimator.deploy): the
+# spec's environment for the instance, no forced OPTION_* tuple; its weights have no precompiled graph, and
+# JumpStart's startup limit for these models is 3600 s (spec deploy_kwargs). See docs/aws-fidelity.md.
+FINE_TUNED_DEPLOY_NOTE = (
+    "On SageMaker a fine-tuned model is deployed the way the SageMaker SDK deploys a JumpStart estimator: "
+    "only the instance type of the configuration you pick is used, with JumpStart's default Neuron settings "
+    "for it. No precompiled Neuron graph exists for your fine-tuned weights, so the first start may compile "
+    "the model: allow up to 60 minutes (JumpStart's startup limit for these models) instead of the usual "
+    "15-25."
+)
 
 
 class EndpointService:
@@ -197,9 +214,17 @@ class EndpointService:
                 if previous is not None:
                     return self.view(previous)
             # SageMaker endpoint names are unique regardless of case.
-            names = {e.name.lower() for e in existing}
+            taken = {e.name.lower(): e for e in existing}
+            names = set(taken)
             if endpoint_name is None:
                 endpoint_name = unused_name(self.default_name(model_id), names, NAME_MAX)
+            elif endpoint_name.lower() in names and taken[endpoint_name.lower()].extra.get("leftover"):
+                raise Conflict(
+                    f"{endpoint_name} is left over from a deploy that did not complete (its model or "
+                    "endpoint configuration still exists).",
+                    hint="Delete it in Resources (listed as Failed), or choose another name.",
+                    code="LeftoverExists",
+                )
             elif endpoint_name.lower() in names:
                 raise Conflict(
                     f"An endpoint named {endpoint_name} already exists.",
@@ -233,7 +258,8 @@ class EndpointService:
         if job.status != "Completed":
             raise Conflict(
                 f"Training job {name} is {job.status}; only a Completed job can be deployed.",
-                hint="Wait until it has completed." if job.status in ("InProgress", "Stopping")
+                hint="Wait until it has completed."
+                if job.status in ("InProgress", "Stopping")
                 else "Start a new training job.",
                 code="TrainingJobNotCompleted",
                 details={"status": job.status},

@@ -11,7 +11,7 @@ from .backend_selection import BackendProvider
 from .catalog import Catalog, load_catalog
 from .cost_guard import CostGuard
 from .dataset_store import DatasetService
-from .endpoint_service import EndpointService
+from .endpoint_service import FINE_TUNED_DEPLOY_NOTE, EndpointService
 from .errors import BadRequest
 from .eula import EulaStore
 from .notebooks import NotebookService
@@ -75,6 +75,7 @@ class Services:
         if card["training"]["supported"]:
             # What the fine-tuning form's cost estimate (price x duration) assumes; see training_service.
             card["training"]["duration_assumption"] = dict(DURATION_ASSUMPTION)
+            card["training"]["deploy_note"] = FINE_TUNED_DEPLOY_NOTE
         local_path = self.settings.local_model_paths.get(model_id)
         if local_path:
             card["local_stand_in"] = f"Local mode: the Hugging Face model in {local_path} answers for it."

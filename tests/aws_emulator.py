@@ -336,7 +336,11 @@ def apply_moto_patches() -> None:
                 endpoint_config_name, self.account_id, self.region_name
             )
             raise ValidationError(message=f'Cannot create already existing endpoint configuration "{arn}".')
-        return original_create_config(self, endpoint_config_name, *args, **kwargs)
+        config = original_create_config(self, endpoint_config_name, *args, **kwargs)
+        config.arn = (
+            config.endpoint_config_arn
+        )  # moto keeps a 1-tuple, which the tagging API prints as the ARN
+        return config
 
     backend_cls.create_endpoint_config = create_endpoint_config
 
@@ -451,6 +455,9 @@ def apply_moto_patches() -> None:
         job = self.sagemaker_backend.training_jobs.get(self._get_param("TrainingJobName"))
         if job is not None:
             job.environment = self._get_param("Environment") or {}
+            # DescribeTrainingJob always carries OutputDataConfig.KmsKeyId (the SDK's attach reads it
+            # unconditionally: estimator.py _prepare_init_params_from_job_description).
+            job.output_data_config.setdefault("KmsKeyId", "")
             # moto replaces the request's MetricDefinitions with its own; SageMaker keeps them.
             # (it edits the parsed request in place, so read the raw body).
             spec = json.loads(self.body).get("AlgorithmSpecification") or {}

@@ -62,8 +62,8 @@ def actions_for(service: str, operation: str, params: dict[str, Any]) -> list[st
         return found
     if service == "sagemaker-runtime":
         return [RUNTIME_ACTIONS.get(operation, f"sagemaker:{operation}")]
-    prefix = {"cloudwatch": "cloudwatch", "logs": "logs", "sagemaker": "sagemaker", "sts": "sts"}.get(service)
-    found = [f"{prefix or service}:{operation}"]
+    prefix = {"resourcegroupstaggingapi": "tag"}.get(service, service)
+    found = [f"{prefix}:{operation}"]
     if operation in ROLE_PARAMETERS and params.get(ROLE_PARAMETERS[operation]):
         found.append("iam:PassRole")
     if service == "sagemaker" and operation.startswith("Create") and params.get("Tags"):

@@ -21,7 +21,12 @@ pytest_plugins = ["tests.aws_emulator"]
 
 ROLE_POLICY_PATH = POLICY_PATH.parent / "iam-execution-role-policy.json"
 MANAGED_TAG = "jupyter-llama-neuron:managed"
-BOTOCORE_SERVICE = {"sagemaker": "sagemaker", "logs": "logs", "cloudwatch": "cloudwatch"}
+BOTOCORE_SERVICE = {
+    "sagemaker": "sagemaker",
+    "logs": "logs",
+    "cloudwatch": "cloudwatch",
+    "tag": "resourcegroupstaggingapi",
+}
 # IAM-only actions and S3 actions whose names differ from operations (see tests/iam_actions.py).
 NON_OPERATION_ACTIONS = {
     "iam:PassRole",
