@@ -193,6 +193,7 @@ async def test_a_fine_tuned_model_deploys_the_way_the_sdk_deploys_an_estimator(
 ) -> None:
     """JumpStartEstimator.deploy: the job's output, the spec's environment for the instance, no AcceptEula."""
     import sagemaker.jumpstart.estimator  # noqa: F401  (2-4 s on a busy machine: not inside the request)
+
     aws_emulator.state.training_running_polls = 0
     aws_emulator.client("sagemaker").create_training_job(
         TrainingJobName="ft-done",
@@ -228,3 +229,27 @@ async def test_a_fine_tuned_model_deploys_the_way_the_sdk_deploys_an_estimator(
     assert code == 200
     assert "may compile" in card["training"]["deploy_note"]
     assert "60 minutes" in card["training"]["deploy_note"]
+
+
+async def test_a_training_double_submit_starts_one_job_while_search_lags(
+    jp_fetch: Any, aws_emulator: AwsEmulator, aws_calls: CallRecorder
+) -> None:
+    aws_emulator.state.search_lag = 10
+    aws_emulator.state.training_running_polls = 5
+    await accept_eula(jp_fetch)
+    body = {
+        "model_id": MODEL_7B,
+        "dataset_uri": "s3://sagemaker-us-east-1-123456789012/jupyter-llama-neuron/datasets/x/train.jsonl",
+        "dataset_format": "instruction",
+        "hyperparameters": {"max_steps": 25},
+        "instance_type": "ml.trn1.32xlarge",
+        "client_token": "tok-train-double",
+    }
+    code, first = await call(jp_fetch, "POST", "training-jobs", body=body)
+    assert code == 202, first
+    code, listed = await call(jp_fetch, "GET", "training-jobs")  # listed at once
+    assert [job["name"] for job in listed["training_jobs"]] == [first["name"]]
+    code, second = await call(jp_fetch, "POST", "training-jobs", body=body)
+    assert code == 202, second
+    assert second["name"] == first["name"]
+    assert len(aws_calls.of("CreateTrainingJob")) == 1
