@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import threading
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,14 @@ def granted(action: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in patterns)
 
 
+def _caller() -> str:
+    """Where the call came from: the innermost frame of this project (for the audit's message)."""
+    for frame in reversed(traceback.extract_stack()):
+        if "jupyter_llama_neuron" in frame.filename or "/tests/test_" in frame.filename:
+            return f"{Path(frame.filename).name}:{frame.lineno}"
+    return "?"
+
+
 @dataclass
 class IamAudit:
     """Every IAM action the extension's AWS calls needed during the run, with one example call each."""
@@ -101,7 +110,8 @@ class IamAudit:
         needed = actions_for(service, operation, params)
         with self.lock:
             for action in needed:
-                self.seen.setdefault(action, f"{service}.{operation}")
+                if action not in self.seen:
+                    self.seen[action] = f"{service}.{operation} from {_caller()}"
 
     def missing(self, path: Path = POLICY_PATH) -> dict[str, str]:
         patterns = policy_actions(path)
