@@ -880,20 +880,29 @@ AUDIT = IamAudit()
 
 
 def install_audit() -> Callable[[], None]:
-    """Record the IAM actions of every AWS call the process makes outside the tests' own clients; returns the
-    undo."""
+    """Record the IAM actions of every AWS call the process sends (a stubbed call never is), outside the
+    tests' own clients; returns the undo."""
     base_client: Any = importlib.import_module("botocore.client").BaseClient
-    original: Callable[..., Any] = base_client._make_api_call
+    original_call: Callable[..., Any] = base_client._make_api_call
+    original_request: Callable[..., Any] = base_client._make_request
+    current = threading.local()
 
     def _make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        current.params = api_params
+        return original_call(self, operation_name, api_params)
+
+    def _make_request(self: Any, operation_model: Any, request_dict: Any, request_context: Any) -> Any:
         if self not in TEST_CLIENTS:
-            AUDIT.record(self.meta.service_model.service_name, operation_name, api_params)
-        return original(self, operation_name, api_params)
+            params = getattr(current, "params", None) or {}
+            AUDIT.record(self.meta.service_model.service_name, operation_model.name, params)
+        return original_request(self, operation_model, request_dict, request_context)
 
     base_client._make_api_call = _make_api_call
+    base_client._make_request = _make_request
 
     def undo() -> None:
-        base_client._make_api_call = original
+        base_client._make_api_call = original_call
+        base_client._make_request = original_request
 
     return undo
 

@@ -94,6 +94,8 @@ def granted(action: str, patterns: list[str]) -> bool:
 def _caller() -> str:
     """Where the call came from: the innermost frame of this project (for the audit's message)."""
     for frame in reversed(traceback.extract_stack()):
+        if frame.filename.endswith(("aws_errors.py", "session.py")):
+            continue  # the generic call helpers: the caller of interest is further out
         if "jupyter_llama_neuron" in frame.filename or "/tests/test_" in frame.filename:
             return f"{Path(frame.filename).name}:{frame.lineno}"
     return "?"
