@@ -39,6 +39,7 @@ from .jumpstart_sdk_v2 import deploy_fine_tuned_model, deploy_jumpstart_model, i
 from .session import AwsSession, utc
 from .tags import (
     MANAGED_FILTER,
+    describe_ours,
     endpoint_tags,
     metric_points,
     minutes_tag,
@@ -213,13 +214,7 @@ class SageMakerEndpoints:
         )
 
     def _describe_raw(self, name: str) -> tuple[dict[str, Any], dict[str, str]]:
-        try:
-            described = self._aws.call("sagemaker", "describe_endpoint", EndpointName=name)
-            tags = tags_of(self._aws, str(described["EndpointArn"]))
-        except NotFound as err:  # absent, or deleted between the two calls
-            raise self._not_ours(name) from err
-        if tags.get(MANAGED_TAG) != "true":
-            raise self._not_ours(name)
+        described, tags = describe_ours(self._aws, "Endpoint", name, self._not_ours(name))
         with self._lock:
             self._ours.add(name)
         return described, tags
