@@ -169,8 +169,9 @@ class SageMakerEndpoints:
                     break
                 params["PaginationToken"] = page["PaginationToken"]
             found = [self._leftover(name, what, tags_by_name[name]) for name, what in sorted(kinds.items())]
-        except ApiError as err:  # the listing must not fail because of leftovers
+        except ApiError as err:  # the listing must not fail because of leftovers (asked again in a minute)
             self._log.warning("jupyter_llama_neuron: leftovers of failed deploys not listed: %s", err.message)
+            self._leftovers = (time.monotonic(), [])
             return []
         leftovers = [endpoint for endpoint in found if endpoint is not None]
         self._leftovers = (time.monotonic(), leftovers)
