@@ -57,8 +57,10 @@ class LlamaNeuronApp(ExtensionApp):
         help="Local mode: map a catalog model id to a local Hugging Face model folder (e.g. a real "
         "Llama-2-7b-hf). Unmapped ids use the bundled SmolLM2-135M-Instruct stand-in.",
     ).tag(config=True)
-    data_dir = Unicode("", help="Where EULA records and local-mode state live. Empty: <jupyter data dir>/"
-                       "jupyter_llama_neuron.").tag(config=True)
+    data_dir = Unicode(
+        "",
+        help="Where EULA records and local-mode state live. Empty: <jupyter data dir>/jupyter_llama_neuron.",
+    ).tag(config=True)
     auto_detect_timeout = Float(2.0, help="Seconds 'auto' waits for AWS credentials and a region.").tag(
         config=True
     )

@@ -13,7 +13,8 @@ One check (``run_once``):
    ``Invocations``, EndpointName + VariantName=AllTraffic, Sum per minute) for all of them; in local mode
    the recorded last request time;
 3. for each InService endpoint with an auto-delete limit (its own, else the server default
-   ``auto_delete_idle_minutes``; 0 = never): idle since = the later of its creation, its last invocation;
+   ``auto_delete_idle_minutes``; 0 = never): idle since = the later of when it became InService (not its
+   creation: creating takes 15-25 minutes; see ``endpoint_activity``), its last invocation;
    deletes at = the latest of idle since + limit, its keep-until, and the end of a warning period;
 4. delete what is due (after re-reading its settings), through ``EndpointService.delete``, and record it in
    ``<data_dir>/cost_guard_deletions.json``.
@@ -174,6 +175,7 @@ class CostGuard:
             backend = await self.backends.get()
             now = self.clock()
             endpoints = await backend.list_endpoints()
+            await self.activity.note_in_service(endpoints, now)
             guarded = [endpoint for endpoint in endpoints if endpoint.status in GUARDED_STATUSES]
             start = now - self._lookback(guarded)
             notes: list[str] = []

@@ -59,8 +59,15 @@ class ErrorLog:
     items: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
 
-    def add(self, code: str, message: str, hint: str = "", *, line: int | None = None,
-            byte_offset: int | None = None) -> None:
+    def add(
+        self,
+        code: str,
+        message: str,
+        hint: str = "",
+        *,
+        line: int | None = None,
+        byte_offset: int | None = None,
+    ) -> None:
         self.total += 1
         if len(self.items) < self.limit:
             self.items.append(
@@ -154,8 +161,13 @@ class _Record:
 class Preflight:
     """One pass over one file. ``sink`` (if given) receives each training JSON line, newline included."""
 
-    def __init__(self, options: PreflightOptions, counter: TokenCounter,
-                 sink: Callable[[str], object] | None = None, errors: ErrorLog | None = None) -> None:
+    def __init__(
+        self,
+        options: PreflightOptions,
+        counter: TokenCounter,
+        sink: Callable[[str], object] | None = None,
+        errors: ErrorLog | None = None,
+    ) -> None:
         if options.dataset_format == "instruction" and options.template is None:
             raise ValueError("the instruction format needs a template")
         self.options = options
@@ -182,7 +194,8 @@ class Preflight:
                     "LineTooLong",
                     f"Line {number} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB.",
                     "JSON Lines needs one record per line; split the text into shorter records.",
-                    line=number, byte_offset=offset,
+                    line=number,
+                    byte_offset=offset,
                 )
                 continue
             if number == 1:
@@ -191,11 +204,12 @@ class Preflight:
                         "WrongEncoding",
                         "The file is UTF-16 encoded; it must be UTF-8.",
                         "Save the file as UTF-8 (in most editors: Save with encoding → UTF-8).",
-                        line=1, byte_offset=0,
+                        line=1,
+                        byte_offset=0,
                     )
                     return
                 if raw.startswith(_UTF8_BOM):
-                    raw = raw[len(_UTF8_BOM):]
+                    raw = raw[len(_UTF8_BOM) :]
                     offset += len(_UTF8_BOM)
             try:
                 text = raw.decode("utf-8")
@@ -205,7 +219,8 @@ class Preflight:
                     f"Line {number} is not valid UTF-8: byte 0x{raw[err.start]:02x} at byte offset "
                     f"{offset + err.start} of the file (byte {err.start + 1} of the line).",
                     "Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.jsonl > out.jsonl).",
-                    line=number, byte_offset=offset + err.start,
+                    line=number,
+                    byte_offset=offset + err.start,
                 )
                 continue
             if not text.strip():
@@ -221,7 +236,7 @@ class Preflight:
     def _domain_record(self, number: int, text: str) -> _Record:
         words = text.split()
         prompt = " ".join(words[:DOMAIN_PROMPT_WORDS])
-        reference = " ".join(words[DOMAIN_PROMPT_WORDS: DOMAIN_PROMPT_WORDS * 4])
+        reference = " ".join(words[DOMAIN_PROMPT_WORDS : DOMAIN_PROMPT_WORDS * 4])
         return _Record(number, text, prompt, reference)
 
     def _json(self, number: int, offset: int, text: str) -> _Record | None:
@@ -236,19 +251,22 @@ class Preflight:
                 f"Line {number} is not valid JSON: {message}{where}.",
                 "Each line must be one complete JSON object, e.g. " + self._example() + ". Pretty-printed "
                 "objects spread over several lines, or a JSON array, are not JSON Lines.",
-                line=number, byte_offset=offset,
+                line=number,
+                byte_offset=offset,
             )
             return None
         except RecursionError:
-            self.errors.add("InvalidJSON", f"Line {number} is nested too deeply to read.", line=number,
-                            byte_offset=offset)
+            self.errors.add(
+                "InvalidJSON", f"Line {number} is nested too deeply to read.", line=number, byte_offset=offset
+            )
             return None
         if not isinstance(value, dict):
             self.errors.add(
                 "NotAnObject",
                 f"Line {number} is {_describe_type(value)}, not a JSON object.",
                 "Each line must be a JSON object, e.g. " + self._example() + ".",
-                line=number, byte_offset=offset,
+                line=number,
+                byte_offset=offset,
             )
             return None
         if self.options.dataset_format == "domain":
@@ -267,21 +285,29 @@ class Preflight:
                 "MissingField",
                 f'Line {number} has no "text" field (fields: {", ".join(sorted(value)) or "none"}).',
                 "This looks like instruction data: choose the instruction format."
-                if looks_instruction else 'Domain-adaptation records need {"text": "..."}.',
-                line=number, byte_offset=offset,
+                if looks_instruction
+                else 'Domain-adaptation records need {"text": "..."}.',
+                line=number,
+                byte_offset=offset,
             )
             return None
         text = value["text"]
         if not isinstance(text, str):
             self.errors.add(
-                "WrongType", f'Line {number}: "text" is {_describe_type(text)}, not a string.',
-                'Write the text as a JSON string: {"text": "..."}.', line=number, byte_offset=offset,
+                "WrongType",
+                f'Line {number}: "text" is {_describe_type(text)}, not a string.',
+                'Write the text as a JSON string: {"text": "..."}.',
+                line=number,
+                byte_offset=offset,
             )
             return None
         if not text.strip():
             self.errors.add(
-                "EmptyText", f'Line {number}: "text" is empty.', "Remove the line or fill in the text.",
-                line=number, byte_offset=offset,
+                "EmptyText",
+                f'Line {number}: "text" is empty.',
+                "Remove the line or fill in the text.",
+                line=number,
+                byte_offset=offset,
             )
             return None
         return self._domain_record(number, text)
@@ -304,21 +330,29 @@ class Preflight:
                 self.errors.add(
                     "MissingField",
                     f'Line {number} has no "{name}" field (fields: {", ".join(sorted(value)) or "none"}).',
-                    hint, line=number, byte_offset=offset,
+                    hint,
+                    line=number,
+                    byte_offset=offset,
                 )
                 ok = False
                 continue
             if not isinstance(raw, str):
                 self.errors.add(
-                    "WrongType", f'Line {number}: "{name}" is {_describe_type(raw)}, not a string.',
-                    f'Write "{name}" as a JSON string.', line=number, byte_offset=offset,
+                    "WrongType",
+                    f'Line {number}: "{name}" is {_describe_type(raw)}, not a string.',
+                    f'Write "{name}" as a JSON string.',
+                    line=number,
+                    byte_offset=offset,
                 )
                 ok = False
                 continue
             if name != "context" and not raw.strip():
                 self.errors.add(
-                    "EmptyText", f'Line {number}: "{name}" is empty.',
-                    f'Fill in "{name}" or remove the line.', line=number, byte_offset=offset,
+                    "EmptyText",
+                    f'Line {number}: "{name}" is empty.',
+                    f'Fill in "{name}" or remove the line.',
+                    line=number,
+                    byte_offset=offset,
                 )
                 ok = False
                 continue
@@ -364,7 +398,7 @@ class Preflight:
         truncated = sum(1 for n in tokens if n > max_len)
         tail = list(self._tail)
         holdout = min(self.options.holdout, self.records)
-        prompts = tail[len(tail) - holdout:] if holdout else tail[-HELDOUT_PROMPTS:]
+        prompts = tail[len(tail) - holdout :] if holdout else tail[-HELDOUT_PROMPTS:]
         prompts = prompts[-HELDOUT_PROMPTS:]
         return {
             "ok": self.errors.total == 0 and self.records > 0,
@@ -405,13 +439,18 @@ def token_stats(tokens: array[int] | list[int]) -> dict[str, Any]:
 
     total = sum(ordered)
     return {
-        "min": ordered[0], "max": ordered[-1], "mean": round(total / count, 1),
-        "p50": percentile(0.5), "p95": percentile(0.95), "total": total,
+        "min": ordered[0],
+        "max": ordered[-1],
+        "mean": round(total / count, 1),
+        "p50": percentile(0.5),
+        "p95": percentile(0.95),
+        "total": total,
     }
 
 
-def histogram(tokens: array[int] | list[int], max_input_length: int,
-              bins: int = HISTOGRAM_BINS) -> list[dict[str, Any]]:
+def histogram(
+    tokens: array[int] | list[int], max_input_length: int, bins: int = HISTOGRAM_BINS
+) -> list[dict[str, Any]]:
     """``bins`` equal-width inclusive ranges from 1 to ``max_input_length``, then one open-ended bin for the
     records that would be truncated (``truncated: true``)."""
     width = -(-max_input_length // bins)  # ceil
@@ -455,8 +494,13 @@ def error_report(options: PreflightOptions, counter: TokenCounter, errors: Error
     return Preflight(options, counter, errors=errors).report()
 
 
-def run_preflight(stream: IO[bytes], filename: str, options: PreflightOptions, counter: TokenCounter,
-                  sink: Callable[[str], object] | None = None) -> dict[str, Any]:
+def run_preflight(
+    stream: IO[bytes],
+    filename: str,
+    options: PreflightOptions,
+    counter: TokenCounter,
+    sink: Callable[[str], object] | None = None,
+) -> dict[str, Any]:
     """Check the extension, then read the whole stream; the report always comes back (errors inside)."""
     errors = ErrorLog()
     check = Preflight(options, counter, sink=sink, errors=errors)

@@ -105,8 +105,12 @@ class Upload:
         self._file.close()
         self._file = None
         os.replace(self._part, self.path)
-        return {"upload_id": self.upload_id, "uri": f"upload://{self.upload_id}/{self.filename}",
-                "bytes": self.bytes, "filename": self.filename}
+        return {
+            "upload_id": self.upload_id,
+            "uri": f"upload://{self.upload_id}/{self.filename}",
+            "bytes": self.bytes,
+            "filename": self.filename,
+        }
 
     def abort(self) -> None:
         if self._file is not None:
@@ -158,7 +162,8 @@ def parse_request(body: dict[str, Any], catalog: Catalog) -> DatasetRequest:
     unknown = sorted(set(body) - known)
     if unknown:
         raise BadRequest(
-            f"Unknown fields: {', '.join(unknown)}.", hint="Allowed: " + ", ".join(sorted(known)),
+            f"Unknown fields: {', '.join(unknown)}.",
+            hint="Allowed: " + ", ".join(sorted(known)),
             code="InvalidBody",
         )
     dataset_format = body.get("dataset_format")
@@ -179,8 +184,12 @@ def parse_request(body: dict[str, Any], catalog: Catalog) -> DatasetRequest:
     if max_input_length is None:
         max_input_length = spec["default"]
     low, high = spec.get("min") or 1, spec.get("max")
-    if (not isinstance(max_input_length, int) or isinstance(max_input_length, bool) or max_input_length < low
-            or (high is not None and max_input_length > high)):
+    if (
+        not isinstance(max_input_length, int)
+        or isinstance(max_input_length, bool)
+        or max_input_length < low
+        or (high is not None and max_input_length > high)
+    ):
         raise BadRequest(
             f"max_input_length must be an integer from {low} to {high if high is not None else 'any'}.",
             code="InvalidMaxInputLength",
@@ -228,8 +237,13 @@ def parse_request(body: dict[str, Any], catalog: Catalog) -> DatasetRequest:
 
 
 class DatasetService:
-    def __init__(self, settings: ExtensionSettings, catalog: Catalog, backends: BackendProvider,
-                 log: logging.Logger | None = None) -> None:
+    def __init__(
+        self,
+        settings: ExtensionSettings,
+        catalog: Catalog,
+        backends: BackendProvider,
+        log: logging.Logger | None = None,
+    ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.backends = backends
@@ -249,7 +263,7 @@ class DatasetService:
         return Upload(self.uploads_dir, name, self.upload_limit_bytes)
 
     def _upload_path(self, uri: str) -> tuple[Path, str]:
-        rest = uri[len("upload://"):]
+        rest = uri[len("upload://") :]
         upload_id, _, filename = rest.partition("/")
         if not _UPLOAD_ID.match(upload_id) or safe_filename(filename) != filename:
             raise BadRequest(f"{uri!r} is not an upload URI this server issued.", code="InvalidUri")
@@ -290,19 +304,26 @@ class DatasetService:
         return report
 
     @contextmanager
-    def _open_source(self, request: DatasetRequest,
-                     backend: Backend) -> Iterator[tuple[IO[bytes] | None, str, dict[str, Any]]]:
+    def _open_source(
+        self, request: DatasetRequest, backend: Backend
+    ) -> Iterator[tuple[IO[bytes] | None, str, dict[str, Any]]]:
         if request.content is not None:
             filename = request.filename or "pasted.jsonl"
-            yield io.BytesIO(request.content), filename, {
-                "kind": "pasted", "filename": filename, "bytes": len(request.content)}
+            yield (
+                io.BytesIO(request.content),
+                filename,
+                {"kind": "pasted", "filename": filename, "bytes": len(request.content)},
+            )
             return
         uri = request.uri or ""
         if uri.startswith("upload://"):
             path, filename = self._upload_path(uri)
             with path.open("rb") as stream:
-                yield stream, filename, {"kind": "upload", "uri": uri, "filename": filename,
-                                         "bytes": path.stat().st_size}
+                yield (
+                    stream,
+                    filename,
+                    {"kind": "upload", "uri": uri, "filename": filename, "bytes": path.stat().st_size},
+                )
             return
         files = backend.dataset_files(uri)
         if len(files) != 1:
@@ -316,10 +337,21 @@ class DatasetService:
                     "Give the URI of one file, or merge the files into one .jsonl (or .txt) file.",
                 )
             else:
-                errors.add("NoFile", f"No file was found at {uri}.",
-                           "Check the bucket and key; give the URI of one .jsonl or .txt file.")
-            yield None, "", {"kind": "s3", "uri": uri, "files": [_key(name) for name, _ in files[:100]],
-                             "errors": errors}
+                errors.add(
+                    "NoFile",
+                    f"No file was found at {uri}.",
+                    "Check the bucket and key; give the URI of one .jsonl or .txt file.",
+                )
+            yield (
+                None,
+                "",
+                {
+                    "kind": "s3",
+                    "uri": uri,
+                    "files": [_key(name) for name, _ in files[:100]],
+                    "errors": errors,
+                },
+            )
             return
         file_uri, size = files[0]
         filename = file_uri.rsplit("/", 1)[-1]
@@ -337,7 +369,8 @@ class DatasetService:
             if not report["ok"]:
                 raise BadRequest(
                     f"The dataset has {report['error_count']} error(s); nothing was stored."
-                    if report["error_count"] else "The dataset holds no records; nothing was stored.",
+                    if report["error_count"]
+                    else "The dataset holds no records; nothing was stored.",
                     hint="Run the preflight, fix the listed lines and try again.",
                     code="DatasetHasErrors",
                     details={"error_count": report["error_count"], "errors": report["errors"][:20]},

@@ -3,10 +3,18 @@
 The cost guard observes (lists the endpoints, reads their activity in one batch) and records it here;
 ``EndpointService`` reads it to show idle time and deadlines. Holding it in its own object keeps the two
 services from importing each other: both are handed this tracker by ``Services.create``.
+
+It also keeps when each endpoint became InService (the idle clock's start): the moment the guard first sees
+it InService after seeing it Creating, or, for one already InService when first seen, its LastModifiedTime
+(AWS documents no InService timestamp; see docs/aws-fidelity.md). Kept in
+``<data_dir>/cost_guard_in_service.json`` so a restart does not restart the clocks.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +26,7 @@ from .settings import ExtensionSettings
 from .timestamps import aware, utc_now
 
 Clock = Callable[[], datetime]
+IN_SERVICE_FILE = "cost_guard_in_service.json"
 
 
 @dataclass
@@ -41,6 +50,9 @@ class ActivityTracker:
         self.observation: Observation | None = None
         self.last_activity: dict[str, datetime] = {}  # newest invocation seen per endpoint (this server)
         self.warned_at: dict[str, datetime] = {}  # when each endpoint was first seen in warning
+        self._in_service_path = settings.data_dir / IN_SERVICE_FILE
+        self.in_service: dict[str, datetime] | None = None  # when each endpoint became InService
+        self._pending: set[str] = set()  # seen not yet InService
 
     def _last_activity_of(self, endpoint: Endpoint) -> datetime | None:
         known = [
@@ -73,7 +85,41 @@ class ActivityTracker:
             window_start=observation.window_start if observation else None,
             warned_at=self.warned_at.get(endpoint.name),
             now=self.clock() if now is None else now,
+            in_service_at=(self.in_service or {}).get(endpoint.name),
         )
+
+    def _read_in_service(self) -> dict[str, datetime]:
+        try:
+            data = json.loads(self._in_service_path.read_text(encoding="utf-8"))
+            return {str(k): aware(datetime.fromisoformat(v)) for k, v in dict(data).items()}
+        except (OSError, ValueError, TypeError):
+            return {}
+
+    def _write_in_service(self, record: dict[str, str]) -> None:
+        self._in_service_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._in_service_path.with_name(f".{IN_SERVICE_FILE}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, self._in_service_path)
+
+    async def note_in_service(self, endpoints: list[Endpoint], now: datetime) -> None:
+        """Start each endpoint's idle clock when it is first seen InService (file I/O in a thread)."""
+        if self.in_service is None:
+            self.in_service = await asyncio.to_thread(self._read_in_service)
+        record, before = self.in_service, dict(self.in_service)
+        for endpoint in endpoints:
+            if endpoint.status != "InService":
+                self._pending.add(endpoint.name)
+            elif endpoint.name not in record:
+                modified = endpoint.extra.get("last_modified_at")
+                known = [aware(endpoint.created_at)] + ([aware(modified)] if modified else [])
+                record[endpoint.name] = now if endpoint.name in self._pending else max(known)
+                self._pending.discard(endpoint.name)
+        present = {endpoint.name for endpoint in endpoints}
+        for name in [name for name in record if name not in present]:
+            del record[name]
+        self._pending &= present
+        if record != before:
+            await asyncio.to_thread(self._write_in_service, {k: v.isoformat() for k, v in record.items()})
 
     def update_warnings(self, facts: BackendFacts, now: datetime) -> None:
         """Remember when each endpoint entered its warning period; forget those that left it."""

@@ -37,7 +37,12 @@ from .settings import ExtensionSettings
 from .timestamps import aware, iso
 
 CREATE_FIELDS = (
-    "model_id", "config", "endpoint_name", "training_job", "client_token", "auto_delete_idle_minutes"
+    "model_id",
+    "config",
+    "endpoint_name",
+    "training_job",
+    "client_token",
+    "auto_delete_idle_minutes",
 )
 
 
@@ -187,9 +192,17 @@ class EndpointService:
                 if previous is not None:
                     return self.view(previous, backend.facts)
             # SageMaker endpoint names are unique regardless of case.
-            names = {e.name.lower() for e in existing}
+            taken = {e.name.lower(): e for e in existing}
+            names = set(taken)
             if endpoint_name is None:
                 endpoint_name = unused_name(self.default_name(model_id), names, RESOURCE_NAME_MAX)
+            elif endpoint_name.lower() in names and taken[endpoint_name.lower()].extra.get("leftover"):
+                raise Conflict(
+                    f"{endpoint_name} is left over from a deploy that did not complete (its model or "
+                    "endpoint configuration still exists).",
+                    hint="Delete it in Resources (listed as Failed), or choose another name.",
+                    code="LeftoverExists",
+                )
             elif endpoint_name.lower() in names:
                 raise Conflict(
                     f"An endpoint named {endpoint_name} already exists.",
@@ -223,7 +236,8 @@ class EndpointService:
         if job.status != "Completed":
             raise Conflict(
                 f"Training job {name} is {job.status}; only a Completed job can be deployed.",
-                hint="Wait until it has completed." if job.status in ("InProgress", "Stopping")
+                hint="Wait until it has completed."
+                if job.status in ("InProgress", "Stopping")
                 else "Start a new training job.",
                 code="TrainingJobNotCompleted",
                 details={"status": job.status},

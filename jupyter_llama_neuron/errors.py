@@ -14,8 +14,15 @@ class ApiError(Exception):
     status = 400
     code = "BadRequest"
 
-    def __init__(self, message: str, *, hint: str = "", code: str | None = None, status: int | None = None,
-                 details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        code: str | None = None,
+        status: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint

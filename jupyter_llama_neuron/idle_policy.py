@@ -94,8 +94,10 @@ def guard_fields(
     window_start: datetime | None,
     warned_at: datetime | None,
     now: datetime,
+    in_service_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The cost-guard part of the endpoint JSON.
+    """The cost-guard part of the endpoint JSON. The idle clock starts when the endpoint became InService
+    (``in_service_at``; creation when unknown), not at creation: SageMaker takes 15-25 minutes to create one.
 
     ``known``: whether the endpoint's activity has been read (on SageMaker only after a guard check; local
     records always know). Unknown activity shows no idle time and no deadline - and is never acted on."""
@@ -112,7 +114,7 @@ def guard_fields(
     }
     if endpoint.status not in GUARDED_STATUSES or not known:
         return fields
-    since, capped = idle_since(endpoint.created_at, last_activity, window_start)
+    since, capped = idle_since(in_service_at or endpoint.created_at, last_activity, window_start)
     fields["idle_minutes"] = round(max(0.0, (now - since).total_seconds()) / 60.0, 1)
     fields["idle_capped"] = capped
     if limit is not None:

@@ -9,7 +9,7 @@ from .catalog import Catalog
 from .errors import BadRequest
 from .eula import EulaStore
 from .settings import ExtensionSettings
-from .training_rules import DURATION_ASSUMPTION
+from .training_rules import DURATION_ASSUMPTION, FINE_TUNED_DEPLOY_NOTE
 
 
 class ModelService:
@@ -42,6 +42,7 @@ class ModelService:
         if card["training"]["supported"]:
             # What the fine-tuning form's cost estimate (price x duration) assumes; see training_service.
             card["training"]["duration_assumption"] = dict(DURATION_ASSUMPTION)
+            card["training"]["deploy_note"] = FINE_TUNED_DEPLOY_NOTE
         local_path = self.settings.local_model_paths.get(model_id)
         if local_path:
             card["local_stand_in"] = f"Local mode: the Hugging Face model in {local_path} answers for it."

@@ -87,3 +87,15 @@ def rules_json() -> dict[str, Any]:
             "used as given.",
         },
     }
+
+
+# A fine-tuned model deploys the way the SDK deploys a JumpStart estimator (JumpStartEstimator.deploy): the
+# spec's environment for the instance, no forced OPTION_* tuple; its weights have no precompiled graph, and
+# JumpStart's startup limit for these models is 3600 s (spec deploy_kwargs). See docs/aws-fidelity.md.
+FINE_TUNED_DEPLOY_NOTE = (
+    "On SageMaker a fine-tuned model is deployed the way the SageMaker SDK deploys a JumpStart estimator: "
+    "only the instance type of the configuration you pick is used, with JumpStart's default Neuron settings "
+    "for it. No precompiled Neuron graph exists for your fine-tuned weights, so the first start may compile "
+    "the model: allow up to 60 minutes (JumpStart's startup limit for these models) instead of the usual "
+    "15-25."
+)

@@ -43,6 +43,7 @@ CREATE_FIELDS = (
 DATASET_FORMATS = ("domain", "instruction")
 MAX_RUNTIME_LIMIT_S = 28 * 24 * 3600  # SageMaker's ceiling for MaxRuntimeInSeconds
 
+
 def check_job_name(name: Any) -> str:
     return check_resource_name(
         name, "job_name", kind="SageMaker training job name", example="llama-2-7b-dolly-ft-1"

@@ -22,13 +22,22 @@ What the patch adds to moto 5.2.5:
   a 500).
 * InvokeEndpointWithResponseStream returns real AWS event-stream frames (``PayloadPart``) built from the
   same result queue as InvokeEndpoint (``/moto-api/static/sagemaker/endpoint-results``).
-* Server-side error injection per operation (``inject_error``), rendered in the service's wire protocol.
+* Server-side error injection per operation (``inject_error``), rendered in the service's wire protocol;
+  ``inject_quota`` renders SageMaker's ResourceLimitExceeded for an instance type.
+* Strict where AWS is strict (sources in ``docs/aws-fidelity.md``): a job's MetricDefinitions are kept
+  and its metrics published to CloudWatch under ``TrainingJobName`` in ``/aws/sagemaker/TrainingJobs``
+  (instance metrics under ``Host``); ``deny`` withholds an IAM action (S3 answers a bare "Access Denied";
+  PutObject with tags needs ``s3:PutObjectTagging``); ``state.search_lag`` hides new endpoints and jobs from
+  Search for that many Search calls (the index is eventually consistent; its real lag is undocumented).
+* ``IamAudit``: every AWS action the extension needs across the run, checked against ``docs/iam-policy.json``
+  at the end of the session.
 """
 
 from __future__ import annotations
 
 import binascii
 import copy
+import fnmatch
 import importlib
 import json
 import logging
@@ -36,14 +45,19 @@ import os
 import re
 import struct
 import threading
+import urllib.parse
 import urllib.request
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+
+from tests.iam_actions import IamAudit, actions_for
 
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 JUMPSTART_DIR = FIXTURES_DIR / "jumpstart"
@@ -85,6 +99,13 @@ class EmulatorState:
         default_factory=dict
     )  # resource ARN -> describes left before the next status
     errors: list[InjectedError] = field(default_factory=list)
+    # IAM actions withheld from the caller: (action pattern, resource ARN pattern).
+    denied: list[tuple[str, str]] = field(default_factory=list)
+    # Search calls a just-created endpoint or training job stays out of Search results (0: indexed at once).
+    search_lag: int = 0
+    unsearchable: dict[str, int] = field(default_factory=dict)
+    # The value each of a training job's metric definitions reports, one datapoint a minute.
+    training_metric_values: list[float] = field(default_factory=lambda: [2.5, 1.75, 1.25])
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -96,6 +117,10 @@ class EmulatorState:
             self.stream_chunk_bytes = defaults.stream_chunk_bytes
             self.polls.clear()
             self.errors.clear()
+            self.denied.clear()
+            self.search_lag = defaults.search_lag
+            self.unsearchable.clear()
+            self.training_metric_values = defaults.training_metric_values
 
     def take_error(self, operation: str) -> InjectedError | None:
         with self.lock:
@@ -108,6 +133,30 @@ class EmulatorState:
                         self.errors.remove(err)
                 return err
         return None
+
+    def denial(self, actions: list[str], resource: str) -> str | None:
+        """The first of ``actions`` withheld on ``resource``, else None."""
+        with self.lock:
+            for action in actions:
+                for pattern, resources in self.denied:
+                    if fnmatch.fnmatchcase(action, pattern) and fnmatch.fnmatchcase(resource, resources):
+                        return action
+        return None
+
+    def hide_from_search(self, arn: str) -> None:
+        with self.lock:
+            if self.search_lag > 0:
+                self.unsearchable[arn] = self.search_lag
+
+    def searchable(self, arns: list[str]) -> set[str]:
+        """Count one Search; the ARNs it may return."""
+        with self.lock:
+            hidden = {arn for arn in arns if self.unsearchable.get(arn, 0) > 0}
+            for arn in list(self.unsearchable):
+                self.unsearchable[arn] -= 1
+                if self.unsearchable[arn] <= 0:
+                    del self.unsearchable[arn]
+        return set(arns) - hidden
 
     def tick(self, arn: str) -> bool:
         """Count one describe of ``arn``; True when it is time to move to the next status."""
@@ -186,6 +235,43 @@ def render_error(service_name: str, err: InjectedError) -> tuple[int, dict[str, 
     )
 
 
+def access_denied(service_name: str, action: str, resource: str) -> tuple[int, dict[str, str], str]:
+    """AccessDenied as each service words it: IAM-style services name the action and resource; S3 answers a
+    bare "Access Denied" (the message real S3 gives for many denials)."""
+    if service_name == "s3":
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied'
+            "</Message><RequestId>0000000000000000</RequestId><HostId>emulated</HostId></Error>"
+        )
+        return 403, {"Content-Type": "application/xml"}, body
+    principal = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/jupyter-llama-neuron-user/session"
+    message = (
+        f"User: {principal} is not authorized to perform: {action} on resource: {resource} because no "
+        f"identity-based policy allows the {action} action"
+    )
+    code = "AccessDenied" if service_name in ("sts", "iam", "cloudwatch") else "AccessDeniedException"
+    return render_error(service_name, InjectedError("", code, message, 400, None))
+
+
+_RESOURCE_PARAMS = (
+    ("EndpointName", "endpoint"),
+    ("EndpointConfigName", "endpoint-config"),
+    ("ModelName", "model"),
+    ("TrainingJobName", "training-job"),
+)
+
+
+def resource_arn(service_name: str, params: dict[str, Any]) -> str:
+    """The ARN a SageMaker call acts on (``*`` when it names none), for matching ``deny`` patterns."""
+    if service_name.startswith("sagemaker"):
+        if isinstance(params.get("ResourceArn"), str):
+            return str(params["ResourceArn"])
+        for key, kind in _RESOURCE_PARAMS:
+            if isinstance(params.get(key), str):
+                return f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:{kind}/{str(params[key]).lower()}"
+    return "*"
+
+
 # ------------------------------------------------------------------------------------------------------------
 # The moto patch
 
@@ -207,6 +293,8 @@ def apply_moto_patches() -> None:
     sm_models: Any = importlib.import_module("moto.sagemaker.models")
     sm_responses: Any = importlib.import_module("moto.sagemaker.responses")
     sm_exceptions: Any = importlib.import_module("moto.sagemaker.exceptions")
+    s3_responses: Any = importlib.import_module("moto.s3.responses")
+    cloudwatch_models: Any = importlib.import_module("moto.cloudwatch.models")
     rt_responses: Any = importlib.import_module("moto.sagemakerruntime.responses")
     rt_urls: Any = importlib.import_module("moto.sagemakerruntime.urls")
     core_utils: Any = importlib.import_module("moto.core.utils")
@@ -248,7 +336,11 @@ def apply_moto_patches() -> None:
                 endpoint_config_name, self.account_id, self.region_name
             )
             raise ValidationError(message=f'Cannot create already existing endpoint configuration "{arn}".')
-        return original_create_config(self, endpoint_config_name, *args, **kwargs)
+        config = original_create_config(self, endpoint_config_name, *args, **kwargs)
+        config.arn = (
+            config.endpoint_config_arn
+        )  # moto keeps a 1-tuple, which the tagging API prints as the ARN
+        return config
 
     backend_cls.create_endpoint_config = create_endpoint_config
 
@@ -260,6 +352,7 @@ def apply_moto_patches() -> None:
             arn = self.endpoints[endpoint_name].arn
             raise ValidationError(message=f'Cannot create already existing endpoint "{arn}".')
         endpoint = original_create_endpoint(self, endpoint_name, endpoint_config_name, tags)
+        STATE.hide_from_search(endpoint.arn)
         with STATE.lock:
             polls = STATE.endpoint_creating_polls
         if polls > 0:
@@ -294,6 +387,7 @@ def apply_moto_patches() -> None:
 
     def create_training_job(self: Any, *args: Any, **kwargs: Any) -> Any:
         job = original_create_training_job(self, *args, **kwargs)
+        STATE.hide_from_search(job.arn)
         with STATE.lock:
             polls = STATE.training_running_polls
         if polls > 0:
@@ -361,7 +455,42 @@ def apply_moto_patches() -> None:
         job = self.sagemaker_backend.training_jobs.get(self._get_param("TrainingJobName"))
         if job is not None:
             job.environment = self._get_param("Environment") or {}
+            # DescribeTrainingJob always carries OutputDataConfig.KmsKeyId (the SDK's attach reads it
+            # unconditionally: estimator.py _prepare_init_params_from_job_description).
+            job.output_data_config.setdefault("KmsKeyId", "")
+            # moto replaces the request's MetricDefinitions with its own; SageMaker keeps them.
+            # (it edits the parsed request in place, so read the raw body).
+            spec = json.loads(self.body).get("AlgorithmSpecification") or {}
+            job.algorithm_specification["MetricDefinitions"] = spec.get("MetricDefinitions") or []
+            _publish_training_metrics(job, self.current_account, self.region)
         return result
+
+    def _publish_training_metrics(job: Any, account_id: str, region: str) -> None:
+        """What SageMaker publishes for a running job (namespace /aws/sagemaker/TrainingJobs): each
+        MetricDefinition under TrainingJobName=<job>, instance metrics under Host=<job>/algo-1."""
+        backend = cloudwatch_models.cloudwatch_backends[account_id][region]
+        with STATE.lock:
+            values = list(STATE.training_metric_values)
+        start = job.training_start_time
+        data: list[dict[str, Any]] = []
+        for minute, value in enumerate(values):
+            when = start + timedelta(minutes=minute, seconds=5)
+            for definition in job.algorithm_specification.get("MetricDefinitions") or []:
+                dimensions = [{"Name": "TrainingJobName", "Value": job.training_job_name}]
+                data.append(
+                    {
+                        "MetricName": definition["Name"],
+                        "Dimensions": dimensions,
+                        "Timestamp": when,
+                        "Value": value,
+                    }
+                )
+            host = [{"Name": "Host", "Value": f"{job.training_job_name}/algo-1"}]
+            data.append(
+                {"MetricName": "CPUUtilization", "Dimensions": host, "Timestamp": when, "Value": 50.0}
+            )
+        if data:
+            backend.put_metric_data("/aws/sagemaker/TrainingJobs", data)
 
     sm_responses.SageMakerResponse.create_training_job = create_training_job_response
 
@@ -439,13 +568,65 @@ def apply_moto_patches() -> None:
 
     DomainDispatcherApplication.infer_service_region_host = infer_service_region_host
 
-    # -- server-side error injection, before any action runs
+    # -- Search: the index lags creation (state.search_lag)
+    original_search = backend_cls.search
+
+    def search(self: Any, *args: Any, **kwargs: Any) -> Any:
+        found = original_search(self, *args, **kwargs)
+
+        def arn_of(record: dict[str, Any]) -> str:
+            # moto's records carry the ARN as "Arn" or "<Resource>Arn" depending on the resource
+            return next((str(i.get(f"{k}Arn") or i.get("Arn") or "") for k, i in record.items()), "")
+
+        records = found.get("Results") or []
+        visible = STATE.searchable([arn_of(record) for record in records])
+        found["Results"] = [record for record in records if arn_of(record) in visible]
+        return found
+
+    backend_cls.search = search
+
+    # -- S3 object calls: IAM denials (PutObject with tags also needs s3:PutObjectTagging)
+    original_key_response = s3_responses.S3Response._key_response
+
+    def key_response(self: Any, request: Any, full_url: str) -> Any:
+        method = request.method.upper()
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(full_url).query, keep_blank_values=True)
+        operation = {
+            "GET": "GetObject",
+            "HEAD": "HeadObject",
+            "PUT": "PutObject",
+            "DELETE": "DeleteObject",
+        }.get(method, "CreateMultipartUpload" if "uploads" in query else "CompleteMultipartUpload")
+        if "tagging" in query:
+            operation = {"GET": "GetObjectTagging", "PUT": "PutObjectTagging"}.get(method, operation)
+        params = {"Tagging": request.headers.get("x-amz-tagging")}
+        bucket = self.parse_bucket_name_from_url(request, full_url)
+        resource = f"arn:aws:s3:::{bucket}/{self.parse_key_name()}"
+        if STATE.denial(actions_for("s3", operation, params), resource):
+            return access_denied("s3", "", resource)
+        return original_key_response(self, request, full_url)
+
+    s3_responses.S3Response._key_response = key_response
+
+    # -- server-side denials and error injection, before any action runs
     original_call_action = BaseResponse.call_action
 
     def call_action(self: Any) -> Any:
-        err = STATE.take_error(self._get_action())
+        operation = self._get_action()
+        try:
+            params = json.loads(self.body) if self.body else {}
+        except ValueError:
+            params = {}
+        service = self.boto3_service_name
+        resource = resource_arn(service, params if isinstance(params, dict) else {})
+        denied = STATE.denial(
+            actions_for(service, operation, params if isinstance(params, dict) else {}), resource
+        )
+        if denied:
+            return access_denied(service, denied, resource)
+        err = STATE.take_error(operation)
         if err is not None:
-            return render_error(self.boto3_service_name, err)
+            return render_error(service, err)
         return original_call_action(self)
 
     BaseResponse.call_action = call_action
@@ -480,8 +661,36 @@ class AwsEmulator:
         STATE.reset()
 
     def client(self, service: str) -> Any:
+        """A client for the test's own setup and checks (its calls are not the extension's: not audited)."""
         factory: Any = boto3.client  # the boto3 stubs only accept literal service names
-        return factory(service, region_name=self.region, endpoint_url=self.url)
+        client = factory(service, region_name=self.region, endpoint_url=self.url)
+        TEST_CLIENTS.add(client)
+        return client
+
+    def deny(self, action: str, resource: str = "*") -> None:
+        """Withhold an IAM action (``fnmatch`` patterns, e.g. ``"s3:PutObjectTagging"``,
+        ``"arn:aws:s3:::jumpstart-cache-prod-*"``) until the next reset."""
+        with STATE.lock:
+            STATE.denied.append((action, resource))
+
+    def inject_quota(
+        self,
+        instance_type: str,
+        operation: str = "CreateEndpoint",
+        *,
+        usage: str = "endpoint usage",
+        limit: int = 0,
+        times: int | None = 1,
+    ) -> None:
+        """SageMaker's ResourceLimitExceeded for an instance type whose account quota is ``limit`` (new
+        accounts start at 0 for ml.inf2/ml.trn1), worded as AWS words it."""
+        message = (
+            f"The account-level service limit '{instance_type} for {usage}' is {limit} Instances, with "
+            f"current utilization of {limit} Instances and a request delta of 1 Instances. Please use AWS "
+            "Service Quotas to request an increase for this quota. If AWS Service Quotas is not available, "
+            "contact AWS support to request an increase for this quota."
+        )
+        self.inject_error(operation, "ResourceLimitExceeded", message, times=times)
 
     def queue_results(self, *results: Any, content_type: str = "application/json") -> None:
         """Queue InvokeEndpoint (and stream) results, one per distinct request. ``str`` bodies are sent as
@@ -665,6 +874,39 @@ class CallRecorder:
             self._faults.setdefault(operation, []).extend([error] * times)
 
 
+# Clients the tests create for setup and checks (``AwsEmulator.client``): left out of the IAM audit.
+TEST_CLIENTS: weakref.WeakSet[Any] = weakref.WeakSet()
+AUDIT = IamAudit()
+
+
+def install_audit() -> Callable[[], None]:
+    """Record the IAM actions of every AWS call the process sends (a stubbed call never is), outside the
+    tests' own clients; returns the undo."""
+    base_client: Any = importlib.import_module("botocore.client").BaseClient
+    original_call: Callable[..., Any] = base_client._make_api_call
+    original_request: Callable[..., Any] = base_client._make_request
+    current = threading.local()
+
+    def _make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        current.params = api_params
+        return original_call(self, operation_name, api_params)
+
+    def _make_request(self: Any, operation_model: Any, request_dict: Any, request_context: Any) -> Any:
+        if self not in TEST_CLIENTS:
+            params = getattr(current, "params", None) or {}
+            AUDIT.record(self.meta.service_model.service_name, operation_model.name, params)
+        return original_request(self, operation_model, request_dict, request_context)
+
+    base_client._make_api_call = _make_api_call
+    base_client._make_request = _make_request
+
+    def undo() -> None:
+        base_client._make_api_call = original_call
+        base_client._make_request = original_request
+
+    return undo
+
+
 def install_recorder(monkeypatch: pytest.MonkeyPatch) -> CallRecorder:
     base_client: Any = importlib.import_module("botocore.client").BaseClient
     recorder = CallRecorder()
@@ -690,10 +932,17 @@ def install_recorder(monkeypatch: pytest.MonkeyPatch) -> CallRecorder:
 def aws_emulator_session() -> Iterator[AwsEmulator]:
     handle = ServerHandle()
     emulator = handle.start()
+    undo_audit = install_audit()
     try:
         yield emulator
     finally:
+        undo_audit()
         handle.stop()
+    # The final check: every AWS action the extension needed in this run is granted by the shipped policy.
+    missing = AUDIT.missing()
+    assert not missing, "docs/iam-policy.json lacks actions the extension used: " + ", ".join(
+        f"{action} (by {call})" for action, call in sorted(missing.items())
+    )
 
 
 @pytest.fixture

@@ -512,3 +512,36 @@ async def test_a_local_training_job_stops_at_its_max_runtime(
         assert job.output_model is None
     finally:
         await backend.close()
+
+
+async def test_the_idle_clock_starts_when_the_endpoint_is_in_service(
+    sm: tuple[Services, Clock], aws_emulator: AwsEmulator
+) -> None:
+    """Creation takes 15-25 minutes on SageMaker; an endpoint must not be due the moment it is InService."""
+    services, clock = sm
+    guard = services.cost_guard
+    aws_emulator.state.endpoint_creating_polls = 1  # Creating until described
+    await services.endpoints.create(
+        {"model_id": MODEL_7B, "endpoint_name": "slow-start", "auto_delete_idle_minutes": 15}, "alice"
+    )
+    assert await guard.run_once() == []  # seen Creating
+    sagemaker = aws_emulator.client("sagemaker")
+    while sagemaker.describe_endpoint(EndpointName="slow-start")["EndpointStatus"] == "Creating":
+        pass  # the emulator turns it InService after a few describes
+    clock.offset = timedelta(minutes=20)  # creation took 20 minutes
+    assert await guard.run_once() == []
+    status = await guard.status()
+    assert status["warnings"] == []
+    (view,) = [e for e in status["endpoints"] if e["name"] == "slow-start"]
+    assert view["idle_minutes"] == pytest.approx(0.0, abs=0.5)
+    clock.offset = timedelta(minutes=27)  # 7 idle minutes since InService: kept
+    assert await guard.run_once() == []
+    assert endpoint_exists(aws_emulator, "slow-start")
+    clock.offset = timedelta(minutes=31)  # 11 idle minutes: in warning (5 min before the 15 min limit)
+    assert await guard.run_once() == []
+    assert [w["endpoint"] for w in (await guard.status())["warnings"]] == ["slow-start"]
+    clock.offset = timedelta(minutes=37)  # 17 idle minutes, warned for 6: deleted
+    assert [entry["endpoint"] for entry in await guard.run_once()] == ["slow-start"]
+    assert not endpoint_exists(aws_emulator, "slow-start")
+    # The clock's start survives a restart (one file in the data dir).
+    assert (services.settings.data_dir / "cost_guard_in_service.json").is_file()

@@ -342,8 +342,37 @@ class TestSageMaker:
         assert [item["Key"] for item in listed["Contents"]] == [
             key
         ]  # the train channel holds exactly one file
-        tags = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
-        assert {"Key": "jupyter-llama-neuron:managed", "Value": "true"} in tags
+        # No object tags: setting them needs s3:PutObjectTagging, which AmazonSageMakerFullAccess lacks.
+        assert s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"] == []
+
+    async def test_store_works_without_object_tagging_permission(
+        self, jp_fetch: Any, s3: Any, aws_emulator: AwsEmulator
+    ) -> None:
+        aws_emulator.deny("s3:PutObjectTagging")  # as with AmazonSageMakerFullAccess
+        code, stored = await call(
+            jp_fetch,
+            "datasets",
+            body={"uri": "s3://analyst-data/one/train.jsonl", "dataset_format": "instruction"},
+        )
+        assert code == 201, stored
+
+    async def test_a_denied_upload_names_the_permission_and_object(
+        self, jp_fetch: Any, s3: Any, aws_emulator: AwsEmulator
+    ) -> None:
+        bucket = f"sagemaker-{aws_emulator.region}-{aws_emulator.account_id}"
+        s3.create_bucket(Bucket=bucket)
+        aws_emulator.deny("s3:PutObject", f"arn:aws:s3:::{bucket}/*")
+        code, answer = await call(
+            jp_fetch,
+            "datasets",
+            body={"uri": "s3://analyst-data/one/train.jsonl", "dataset_format": "instruction"},
+        )
+        assert code == 403, answer
+        error = answer["error"]
+        assert error["code"] == "AccessDenied"
+        assert f"s3:PutObject on arn:aws:s3:::{bucket}/jupyter-llama-neuron/datasets/" in error["message"]
+        assert "s3:PutObject" in error["hint"]
+        assert "PutObjectTagging" not in error["message"]
 
 
 class TestSageMakerConfiguredBucket:

@@ -293,8 +293,8 @@ async def test_list_survives_a_restart_and_ignores_foreign_endpoints(
     assert by_name["mine-b"].model_id == MODEL_13B
     assert by_name["mine-b"].serving_label == "Llama-2-13b (Neuron) on ml.inf2.8xlarge"
     assert all(endpoint.created_at.tzinfo is not None for endpoint in endpoints)
-    # One Search, no per-endpoint calls.
-    assert aws_calls.operations() == ["Search"]
+    # One Search and one tag:GetResources (leftovers of failed deploys), no per-endpoint calls.
+    assert aws_calls.operations() == ["Search", "GetResources"]
     assert aws_calls.one("Search")["SearchExpression"]["Filters"] == [
         {"Name": f"Tags.{MANAGED_TAG}", "Operator": "Equals", "Value": "true"}
     ]

@@ -139,14 +139,15 @@ async def test_status_progression_and_monitoring(
     query = aws_calls.one("GetMetricData")["MetricDataQueries"][0]["MetricStat"]["Metric"]
     assert query["Namespace"] == "/aws/sagemaker/TrainingJobs"
     assert query["MetricName"] == "meta-textgenerationneuron:train-loss"
-    assert query["Dimensions"] == [{"Name": "Host", "Value": "llama-ft-1/algo-1"}]
+    assert query["Dimensions"] == [{"Name": "TrainingJobName", "Value": "llama-ft-1"}]
     streams = aws_calls.one("DescribeLogStreams")
     assert (streams["logGroupName"], streams["logStreamNamePrefix"]) == (
         "/aws/sagemaker/TrainingJobs",
         "llama-ft-1/",
     )
-    assert running["loss"] == []  # the emulator has no metrics and no logs: tolerated
-    assert running["log_tail"] == []
+    # The emulator publishes the job's metric definitions as SageMaker does (under TrainingJobName).
+    assert [point["loss"] for point in running["loss"]] == [2.5, 1.75, 1.25]
+    assert running["log_tail"] == []  # no logs yet: tolerated
 
     code, done = await call(jp_fetch, "GET", "training-jobs", "llama-ft-1")
     assert code == 200
@@ -164,30 +165,17 @@ async def test_status_progression_and_monitoring(
 async def test_loss_series_from_cloudwatch(
     jp_fetch: Any, aws_emulator: AwsEmulator, aws_calls: CallRecorder
 ) -> None:
+    """SageMaker stores a MetricDefinitions metric under TrainingJobName=<job>; the instance metrics under
+    Host=<job>/algo-1 must not be mistaken for it."""
+    aws_emulator.state.training_metric_values = [3.0, 2.0, 1.5, 1.0]
     await accept_eula(jp_fetch)
     code, _ = await start(jp_fetch)
     assert code == 202
-    cloudwatch = aws_emulator.client("cloudwatch")
-    described = aws_emulator.client("sagemaker").describe_training_job(TrainingJobName="llama-ft-1")
-    start_time = described["TrainingStartTime"]
-    from datetime import timedelta
-
-    for minute, value in enumerate([2.5, 1.75, 1.25]):
-        cloudwatch.put_metric_data(
-            Namespace="/aws/sagemaker/TrainingJobs",
-            MetricData=[
-                {
-                    "MetricName": "meta-textgenerationneuron:train-loss",
-                    "Dimensions": [{"Name": "Host", "Value": "llama-ft-1/algo-1"}],
-                    "Timestamp": start_time + timedelta(minutes=minute, seconds=5),
-                    "Value": value,
-                }
-            ],
-        )
     code, job = await call(jp_fetch, "GET", "training-jobs", "llama-ft-1")
     assert code == 200, job
-    assert [point["loss"] for point in job["loss"]] == [2.5, 1.75, 1.25]
-    assert [point["step"] for point in job["loss"]] == [1, 2, 3]
+    assert [point["loss"] for point in job["loss"]] == [3.0, 2.0, 1.5, 1.0]
+    assert [point["step"] for point in job["loss"]] == [1, 2, 3, 4]
+    assert "monitoring_note" not in job or not job["monitoring_note"]
 
 
 async def test_stop(jp_fetch: Any, aws_emulator: AwsEmulator, aws_calls: CallRecorder) -> None:

@@ -18,7 +18,13 @@ T = TypeVar("T")
 
 # SageMaker's EndpointStatus values; local mode uses the same words so the UI has one vocabulary.
 EndpointStatus = Literal[
-    "Creating", "InService", "Updating", "SystemUpdating", "RollingBack", "Deleting", "Failed",
+    "Creating",
+    "InService",
+    "Updating",
+    "SystemUpdating",
+    "RollingBack",
+    "Deleting",
+    "Failed",
     "OutOfService",
 ]
 TERMINAL_ENDPOINT_STATUSES: frozenset[str] = frozenset({"InService", "Failed", "OutOfService"})
@@ -63,8 +69,13 @@ class DeploymentConfig:
 
     def to_tag(self) -> str:
         return "/".join(
-            [self.instance_type, str(self.n_positions), str(self.max_rolling_batch_size),
-             str(self.tensor_parallel_degree), self.dtype]
+            [
+                self.instance_type,
+                str(self.n_positions),
+                str(self.max_rolling_batch_size),
+                str(self.tensor_parallel_degree),
+                self.dtype,
+            ]
         )
 
     @classmethod

@@ -67,15 +67,30 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
             code = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed"}.get(
                 status_code, "HTTPError"
             )
-            self.finish(json.dumps({"error": {"code": code, "message": message % err.args if err.args and
-                                              err.log_message else message, "hint": ""}}))
+            self.finish(
+                json.dumps(
+                    {
+                        "error": {
+                            "code": code,
+                            "message": message % err.args if err.args and err.log_message else message,
+                            "hint": "",
+                        }
+                    }
+                )
+            )
             return
         self.log.error("Unexpected error in %s", self.request.path, exc_info=exc_info)
-        self.finish(json.dumps({"error": {
-            "code": "InternalError",
-            "message": f"The server failed unexpectedly: {err!r}",
-            "hint": "See the Jupyter server log for the traceback.",
-        }}))
+        self.finish(
+            json.dumps(
+                {
+                    "error": {
+                        "code": "InternalError",
+                        "message": f"The server failed unexpectedly: {err!r}",
+                        "hint": "See the Jupyter server log for the traceback.",
+                    }
+                }
+            )
+        )
 
     def _handle_request_exception(self, e: BaseException) -> None:
         if isinstance(e, ApiError):

@@ -138,6 +138,8 @@ export interface ITrainingSpec {
   hyperparameters: IHyperparameter[];
   /** Fine-tunable models only. */
   duration_assumption?: IDurationAssumption;
+  /** Fine-tunable models only: what deploying a fine-tuned model does (Neuron settings, first start). */
+  deploy_note?: string;
 }
 
 /** Invocation parameters (SageMaker LMI payload `parameters`). */

@@ -170,10 +170,15 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
             )
           : trans.__('Custom deploy: %1', card.display_name)}
       </h3>
-      <p className="jp-LlamaNeuron-muted">
-        {trans.__(
-          'Only precompiled Neuron configurations can be chosen, so the endpoint starts without compiling the model.'
-        )}
+      <p
+        className="jp-LlamaNeuron-muted"
+        data-testid="llama-neuron-deploy-note"
+      >
+        {props.trainingJob && card.training.deploy_note
+          ? card.training.deploy_note
+          : trans.__(
+              'Only precompiled Neuron configurations can be chosen, so the endpoint starts without compiling the model.'
+            )}
       </p>
 
       <div className="jp-LlamaNeuron-field">

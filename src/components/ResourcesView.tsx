@@ -73,17 +73,24 @@ export function ResourcesView(props: IResourcesViewProps): JSX.Element {
       return true;
     }
     const local = endpoint.backend === 'local';
-    const body = local
+    // A Failed SageMaker endpoint bills nothing (a leftover of a failed deploy is its model and config).
+    const failed = !local && endpoint.status === 'Failed';
+    const body = failed
       ? trans.__(
-          'Delete "%1"? Its local worker process stops and the endpoint is removed. This cannot be undone. Keeping it costs nothing on AWS (it runs on this machine).',
+          'Delete "%1" and what is left of it (endpoint configuration and model)? Nothing of it is billed; deleting frees the name.',
           endpoint.name
         )
-      : trans.__(
-          'Delete "%1" with its endpoint configuration and model? This cannot be undone. Keeping it costs %2 per hour (about %3 per day) while it exists.',
-          endpoint.name,
-          formatCost(endpoint.price_per_hour),
-          formatCost(costPerDay(endpoint.price_per_hour))
-        );
+      : local
+        ? trans.__(
+            'Delete "%1"? Its local worker process stops and the endpoint is removed. This cannot be undone. Keeping it costs nothing on AWS (it runs on this machine).',
+            endpoint.name
+          )
+        : trans.__(
+            'Delete "%1" with its endpoint configuration and model? This cannot be undone. Keeping it costs %2 per hour (about %3 per day) while it exists.',
+            endpoint.name,
+            formatCost(endpoint.price_per_hour),
+            formatCost(costPerDay(endpoint.price_per_hour))
+          );
     const result = await showDialog({
       title: trans.__('Delete endpoint'),
       body,

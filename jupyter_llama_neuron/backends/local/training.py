@@ -52,6 +52,7 @@ SERVER_STOPPED = "the Jupyter server stopped during training"
 TRAINER_PACKAGES = ("torch", "transformers", "peft", "safetensors", "tokenizers")
 PROTOCOL_LIMIT = 1024 * 1024
 
+
 def response_marker(dataset_format: str, template: str | None) -> str:
     """The text after which the response starts (the prompt before it is masked); "" for domain data."""
     if dataset_format != "instruction":

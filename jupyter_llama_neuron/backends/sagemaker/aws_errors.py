@@ -7,6 +7,10 @@ One translation table for every AWS call the extension makes (boto3 directly or 
   translate.
 * ``aws_errors()``: a context manager that translates whatever escapes the block (used around SDK calls, which
   must not be retried as a whole because they create several resources).
+* ``remember_request``: a botocore ``before-parameter-build`` handler (registered on the backend's boto3
+  session, so the SDK's clients carry it too) that keeps each thread's last request, so an AccessDenied from
+  deep inside the SDK names the operation and resource that were really denied (S3 answers a bare "Access
+  Denied").
 
 No Tornado and no sagemaker import here: this runs on the backend's worker threads.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -96,6 +101,82 @@ NETWORK_HINT = (
 )
 
 _PERMISSION_IN_MESSAGE = re.compile(r"perform:\s*([a-z0-9-]+:[A-Za-z0-9*]+)")
+_RESOURCE_IN_MESSAGE = re.compile(r"on resource:\s*\"?(arn:[^\s\"]+)")
+# S3 operations whose IAM action has another name (S3 API reference, "Permissions" of each operation).
+S3_ACTIONS = {
+    "HeadObject": "s3:GetObject",
+    "HeadBucket": "s3:ListBucket",
+    "ListObjectsV2": "s3:ListBucket",
+    "ListObjects": "s3:ListBucket",
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "ListBuckets": "s3:ListAllMyBuckets",
+}
+_NAME_PARAMS = (
+    ("EndpointName", "endpoint"),
+    ("EndpointConfigName", "endpoint-config"),
+    ("ModelName", "model"),
+    ("TrainingJobName", "training-job"),
+)
+_LAST_REQUEST = threading.local()
+
+
+def remember_request(params: Mapping[str, Any], model: Any, **_kwargs: Any) -> None:
+    """botocore ``before-parameter-build`` handler: this thread's last request (service, operation, the
+    parameters that name a resource)."""
+    service = getattr(getattr(model, "service_model", None), "signing_name", None)
+    named = {key: params[key] for key in ("Bucket", "Key", "Tagging", "ResourceArn") if key in params}
+    named.update({key: params[key] for key, _kind in _NAME_PARAMS if key in params})
+    _LAST_REQUEST.value = (str(service or ""), str(getattr(model, "name", "")), named)
+
+
+def _last_request(operation: str) -> tuple[str, dict[str, Any]] | None:
+    """The (IAM prefix, parameters) of this thread's last request when it was ``operation``."""
+    value = getattr(_LAST_REQUEST, "value", None)
+    if value is None or value[1] != operation:
+        return None
+    return value[0], value[2]
+
+
+def _resource(prefix: str, params: Mapping[str, Any]) -> str | None:
+    if prefix == "s3" and params.get("Bucket"):
+        key = params.get("Key")
+        return f"arn:aws:s3:::{params['Bucket']}" + (f"/{key}" if key else "")
+    if params.get("ResourceArn"):
+        return str(params["ResourceArn"])
+    for key, kind in _NAME_PARAMS:
+        if params.get(key):
+            return f"{kind}/{params[key]}"
+    return None
+
+
+def _denied(
+    message: str, operation: str | None, outer: str | None, iam_prefix: str
+) -> tuple[str, str | None, str | None]:
+    """(permission, resource, operation) an AccessDenied is about. The message wins when it names them
+    (IAM-style services do); else the operation AWS reported (which may be a call the SDK made inside
+    ``outer``) and this thread's record of that request."""
+    found = _PERMISSION_IN_MESSAGE.search(message)
+    in_message = _RESOURCE_IN_MESSAGE.search(message)
+    request = _last_request(operation) if operation else None
+    recorded = _resource(request[0], request[1]) if request else None
+    if found:
+        return found.group(1), in_message.group(1) if in_message else recorded, operation
+    if not operation:
+        return f"{iam_prefix}:*", None, None
+    if request is not None:
+        prefix = request[0]
+    elif operation in S3_ACTIONS or (operation != outer and operation.endswith(("Object", "Bucket"))):
+        prefix = "s3"
+    else:
+        prefix = iam_prefix
+    permission = S3_ACTIONS.get(operation, f"s3:{operation}") if prefix == "s3" else f"{prefix}:{operation}"
+    if prefix == "s3" and request is not None and request[1].get("Tagging"):
+        permission += " and s3:PutObjectTagging"  # a tagged put needs both; S3 does not say which
+    return permission, recorded, operation
+
+
 _QUOTA_IN_MESSAGE = re.compile(r"'([^']+ for [^']*usage)'")
 _INSTANCE_IN_MESSAGE = re.compile(r"\b(ml\.[a-z0-9-]+\.[a-z0-9]+)\b")
 _NOT_FOUND_IN_MESSAGE = re.compile(r"Could not find|does not exist|not found", re.IGNORECASE)
@@ -112,13 +193,6 @@ def _error_fields(err: ClientError) -> tuple[str, str, int | None, Mapping[str, 
     return code, message, status if isinstance(status, int) else None, error
 
 
-def _permission(message: str, operation: str | None, iam_prefix: str) -> str:
-    found = _PERMISSION_IN_MESSAGE.search(message)
-    if found:
-        return found.group(1)
-    return f"{iam_prefix}:{operation}" if operation else f"{iam_prefix}:*"
-
-
 def _quota_name(message: str, operation: str | None) -> str | None:
     found = _QUOTA_IN_MESSAGE.search(message)
     if found:
@@ -130,8 +204,11 @@ def _quota_name(message: str, operation: str | None) -> str | None:
     return f"{instance.group(1)} for {usage}"
 
 
-def _translate_client_error(err: ClientError, operation: str | None, iam_prefix: str) -> ApiError:
+def _translate_client_error(
+    err: ClientError, operation: str | None, iam_prefix: str, resource: str | None = None
+) -> ApiError:
     code, message, status, error = _error_fields(err)
+    outer = operation
     operation = operation or err.operation_name
     details = {"aws_code": code, "operation": operation}
 
@@ -152,14 +229,24 @@ def _translate_client_error(err: ClientError, operation: str | None, iam_prefix:
             details=details,
         )
     if code in ACCESS_DENIED_CODES:
-        permission = _permission(message, operation, iam_prefix)
+        # The operation AWS denied can be one the SDK made inside ours (an S3 read of JumpStart metadata
+        # during a deploy): name that one, not the step we were in.
+        permission, found, denied = _denied(message, err.operation_name or outer, outer, iam_prefix)
+        resource = found or resource
+        on = f" on {resource}" if resource else ""
         return ApiError(
-            f"AWS denied {permission}: {message}",
-            hint=f"Ask your AWS administrator to allow {permission} for the identity this Jupyter server "
-            "runs as (in SageMaker Studio: its execution role).",
+            f"AWS denied {permission}{on}: {message}",
+            hint=f"Ask your AWS administrator to allow {permission}{on} for the identity this Jupyter "
+            "server runs as (in SageMaker Studio: its execution role). docs/iam-policy.json lists what the "
+            "extension needs.",
             code="AccessDenied",
             status=403,
-            details={**details, "permission": permission},
+            details={
+                **details,
+                "operation": denied or operation,
+                "permission": permission,
+                **({"resource": resource} if resource else {}),
+            },
         )
     if code == "ResourceLimitExceeded":
         quota = _quota_name(message, operation)
@@ -229,16 +316,24 @@ def _translate_client_error(err: ClientError, operation: str | None, iam_prefix:
 
 
 def translate(
-    err: BaseException, *, operation: str | None = None, iam_prefix: str = "sagemaker"
+    err: BaseException,
+    *,
+    operation: str | None = None,
+    iam_prefix: str = "sagemaker",
+    resource: str | None = None,
 ) -> BaseException:
     """The ``ApiError`` for a botocore exception; other exceptions (and ApiError itself) come back unchanged.
 
-    ``operation`` (e.g. "CreateEndpoint") and ``iam_prefix`` name the permission when AWS's message does not.
+    ``operation`` (e.g. "CreateEndpoint"), ``iam_prefix`` and ``resource`` name the permission when neither
+    AWS's message nor this thread's last request does.
     """
     if isinstance(err, ApiError):
         return err
     if isinstance(err, ClientError):
-        return _translate_client_error(err, operation, iam_prefix)
+        return _translate_client_error(err, operation, iam_prefix, resource)
+    # boto3's upload_file wraps the ClientError of a transfer thread in S3UploadFailedError.
+    if type(err).__name__ == "S3UploadFailedError" and isinstance(err.__context__, ClientError):
+        return _translate_client_error(err.__context__, operation, iam_prefix, resource)
     if isinstance(err, (NoCredentialsError, PartialCredentialsError)):
         return ApiError(
             "No AWS credentials were found.", hint=CREDENTIALS_HINT, code="NoCredentials", status=401
@@ -333,12 +428,14 @@ def call_aws(
 
 
 @contextmanager
-def aws_errors(operation: str | None = None, iam_prefix: str = "sagemaker") -> Iterator[None]:
+def aws_errors(
+    operation: str | None = None, iam_prefix: str = "sagemaker", resource: str | None = None
+) -> Iterator[None]:
     """Translate botocore errors raised in the block (no retries)."""
     try:
         yield
     except Exception as err:
-        translated = translate(err, operation=operation, iam_prefix=iam_prefix)
+        translated = translate(err, operation=operation, iam_prefix=iam_prefix, resource=resource)
         if translated is err:
             raise
         raise translated from err

@@ -18,12 +18,11 @@ from typing import IO, Any
 from botocore.exceptions import ClientError
 
 from ...errors import ApiError, BadRequest
-from ..base import MANAGED_TAG, StoredDataset
+from ..base import StoredDataset
 from .aws_errors import aws_errors, call_aws, translate
 from .session import AwsSession
 
 DATASETS_PREFIX = "jupyter-llama-neuron/datasets"
-MANAGED_TAGGING = f"{MANAGED_TAG}=true"
 MAX_LISTED_FILES = 1000
 _S3_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?$")
 
@@ -100,13 +99,15 @@ class S3Datasets:
     def store(self, folder: Path, filename: str, dataset_id: str) -> StoredDataset:
         bucket = self.ensure_default_bucket()
         key = f"{DATASETS_PREFIX}/{dataset_id}/{filename}"
-        with aws_errors("PutObject", iam_prefix="s3"):
+        with aws_errors("PutObject", iam_prefix="s3", resource=f"arn:aws:s3:::{bucket}/{key}"):
             # upload_file streams from disk (multipart above 8 MB): the file is never held in memory.
             self._aws.client("s3").upload_file(
                 str(folder / filename),
                 bucket,
                 key,
-                ExtraArgs={"ContentType": "application/jsonlines", "Tagging": MANAGED_TAGGING},
+                # No object tags: tagging on upload needs s3:PutObjectTagging, which AmazonSageMakerFullAccess
+                # does not grant; the datasets prefix already says whose objects these are.
+                ExtraArgs={"ContentType": "application/jsonlines"},
             )
         return StoredDataset(
             uri=f"s3://{bucket}/{key}", train_channel_uri=f"s3://{bucket}/{DATASETS_PREFIX}/{dataset_id}/"

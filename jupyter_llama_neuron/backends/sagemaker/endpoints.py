@@ -1,8 +1,12 @@
-"""SageMaker endpoints: list (one tag-filtered Search), describe, create (through ``jumpstart_sdk_v2``),
-delete (endpoint, config and models), the cost guard's activity metric and per-endpoint tags.
+"""SageMaker endpoints: list (one tag-filtered Search, plus what was just created, plus leftovers), describe,
+create (through ``jumpstart_sdk_v2``), delete (endpoint, config and models), the cost guard's activity metric
+and per-endpoint tags.
 
 What we create is tagged (``tags``); a restarted server finds its endpoints again, and anything untagged is
-invisible to us (we never touch others' resources).
+invisible to us (we never touch others' resources). A create checks that no endpoint, endpoint config or
+model has its name (the SDK would silently reuse a model), and removes what it made when a later step fails
+(ResourceLimitExceeded on CreateEndpoint is the usual first failure). Leftovers of older failed deploys (our
+tagged model or config without an endpoint) are listed as Failed, and Delete removes them.
 """
 
 from __future__ import annotations
@@ -11,24 +15,27 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ...errors import Conflict, NotFound
+from ...errors import ApiError, Conflict, NotFound
 from ..base import (
     AUTO_DELETE_TAG,
     CLIENT_TOKEN_TAG,
     CONFIG_TAG,
     CREATOR_TAG,
     KEEP_UNTIL_TAG,
+    MANAGED_TAG,
     MODEL_ID_TAG,
     TRAINING_JOB_TAG,
     DeploymentConfig,
     Endpoint,
     EndpointRequest,
 )
-from .jumpstart_sdk_v2 import deploy_jumpstart_model, import_sdk
+from .created import CreatedRecord
+from .jumpstart_sdk_v2 import deploy_fine_tuned_model, deploy_jumpstart_model, import_sdk
 from .session import AwsSession, utc
 from .tags import (
     MANAGED_FILTER,
@@ -38,7 +45,9 @@ from .tags import (
     minutes_tag,
     name_taken,
     search_ours,
+    tag_dict,
     tag_value,
+    tags_of,
     time_tag,
     token_filter,
 )
@@ -50,6 +59,8 @@ INVOCATIONS_METRIC = "Invocations"
 ENDPOINT_VARIANT = "AllTraffic"  # the variant JumpStart's deploy creates
 ACTIVITY_PERIOD_S = 60
 MAX_METRIC_QUERIES = 500  # GetMetricData's limit per request
+LEFTOVER_TYPES = {"sagemaker:endpoint-config": "endpoint config", "sagemaker:model": "model"}
+LEFTOVERS_TTL_S = 60.0
 
 
 class SageMakerEndpoints:
@@ -63,6 +74,9 @@ class SageMakerEndpoints:
         # Endpoint names known to carry our managed tag: saves a describe before each invocation.
         self._ours: set[str] = set()
         self._inflight: dict[str, asyncio.Future[Endpoint]] = {}
+        self._created = CreatedRecord(aws.settings.data_dir, "endpoint")
+        self._leftovers: tuple[float, list[Endpoint]] | None = None  # (monotonic time, found)
+        self._creating: set[str] = set()  # a create in progress has a model before its endpoint
 
     # -- mapping ---------------------------------------------------------------------------------------------
 
@@ -114,14 +128,80 @@ class SageMakerEndpoints:
     # -- list ------------------------------------------------------------------------------------------------
 
     def _list_sync(self) -> list[Endpoint]:
-        endpoints = [
-            self.endpoint_from(record, tags)
+        found = {
+            record["EndpointName"]: self.endpoint_from(record, tags)
             for record, tags in search_ours(self._aws, "Endpoint", [MANAGED_FILTER])
-        ]
+        }
+        # Search lags creation: what this server just created is described by name until Search has it.
+        for name in self._created.recent(set(found)):
+            try:
+                found[name] = self._describe_sync(name)
+            except NotFound:
+                self._created.forget(name)
         with self._lock:
-            self._ours.update(endpoint.name for endpoint in endpoints)
+            self._ours.update(found)
+        with self._lock:
+            live = {name.lower() for name in [*found, *self._creating]}
+        endpoints = list(found.values()) + self._leftovers_sync(live)
         endpoints.sort(key=lambda endpoint: endpoint.created_at, reverse=True)
         return endpoints
+
+    def _leftovers_sync(self, live: set[str]) -> list[Endpoint]:
+        """Our tagged endpoint configs and models without an endpoint of their name (an older failed
+        deploy), as Failed endpoints; one tag:GetResources call, cached for a minute."""
+        cached = self._leftovers
+        if cached is not None and time.monotonic() - cached[0] < LEFTOVERS_TTL_S:
+            return [e for e in cached[1] if e.name.lower() not in live]
+        kinds: dict[str, list[str]] = {}
+        tags_by_name: dict[str, dict[str, str]] = {}
+        params: dict[str, Any] = {
+            "TagFilters": [{"Key": MANAGED_TAG, "Values": ["true"]}],
+            "ResourceTypeFilters": list(LEFTOVER_TYPES),
+        }
+        try:
+            while True:
+                page = self._aws.call("resourcegroupstaggingapi", "get_resources", **params)
+                for item in page.get("ResourceTagMappingList") or []:
+                    kind, _, name = str(item.get("ResourceARN", "")).split(":", 5)[-1].partition("/")
+                    if f"sagemaker:{kind}" in LEFTOVER_TYPES and name and name.lower() not in live:
+                        kinds.setdefault(name, []).append(LEFTOVER_TYPES[f"sagemaker:{kind}"])
+                        tags_by_name[name] = tag_dict(item.get("Tags"))
+                if not page.get("PaginationToken"):
+                    break
+                params["PaginationToken"] = page["PaginationToken"]
+            found = [self._leftover(name, what, tags_by_name[name]) for name, what in sorted(kinds.items())]
+        except ApiError as err:  # the listing must not fail because of leftovers (asked again in a minute)
+            self._log.warning("jupyter_llama_neuron: leftovers of failed deploys not listed: %s", err.message)
+            self._leftovers = (time.monotonic(), [])
+            return []
+        leftovers = [endpoint for endpoint in found if endpoint is not None]
+        self._leftovers = (time.monotonic(), leftovers)
+        return leftovers
+
+    def _leftover(self, name: str, what: list[str], tags: dict[str, str]) -> Endpoint | None:
+        try:  # an endpoint of that name (not ours, or not yet in Search) makes it no leftover
+            self._aws.call("sagemaker", "describe_endpoint", EndpointName=name)
+            return None
+        except NotFound:
+            pass
+        try:
+            config = self._aws.call("sagemaker", "describe_endpoint_config", EndpointConfigName=name)
+            name, created = str(config["EndpointConfigName"]), config.get("CreationTime")
+        except NotFound:
+            try:
+                model = self._aws.call("sagemaker", "describe_model", ModelName=name)
+            except NotFound:  # deleted meanwhile
+                return None
+            name, created = str(model["ModelName"]), model.get("CreationTime")
+        endpoint = self.endpoint_from({"EndpointName": name, "CreationTime": created}, tags)
+        endpoint.status = "Failed"
+        endpoint.failure_reason = (
+            f"Left over from a deploy that did not complete: the {' and '.join(sorted(what))} '{name}' "
+            "exist without an endpoint. They cost nothing, but block a new endpoint of this name; Delete "
+            "removes them."
+        )
+        endpoint.extra["leftover"] = sorted(what)
+        return endpoint
 
     async def list_endpoints(self) -> list[Endpoint]:
         return await self._aws.run(self._list_sync)
@@ -165,19 +245,66 @@ class SageMakerEndpoints:
         return None
 
     def _existing(self, request: EndpointRequest) -> Endpoint | None:
-        """The endpoint already created for this request's client token, else None. Conflict when the name is
-        taken (by anything: ours or not)."""
-        if request.client_token:
-            found = self._find_by_token(request.client_token)
+        """The endpoint already created for this request's client token (our record, then Search for other
+        servers' creates), else None. Conflict when the name is taken by an endpoint, an endpoint config or a
+        model (ours or not)."""
+        token = request.client_token
+        if token:
+            recorded = self._created.name_for(token)
+            if recorded is not None:
+                with contextlib.suppress(NotFound):
+                    return self._describe_sync(recorded)
+            found = self._find_by_token(token)
             if found is not None:
                 return found
-        if not name_taken(self._aws, "Endpoint", request.name):
-            return None
-        raise Conflict(
-            f"An endpoint named '{request.name}' already exists in {self._aws.region}.",
-            hint="Choose another endpoint name.",
-            code="EndpointExists",
-        )
+        self._check_name_free(request.name)
+        return None
+
+    def _check_name_free(self, name: str) -> None:
+        if name_taken(self._aws, "Endpoint", name):
+            raise Conflict(
+                f"An endpoint named '{name}' already exists in {self._aws.region}.",
+                hint="Choose another endpoint name.",
+                code="EndpointExists",
+            )
+        for what, operation, key in (
+            ("endpoint configuration", "describe_endpoint_config", "EndpointConfigName"),
+            ("model", "describe_model", "ModelName"),
+        ):
+            try:
+                found = self._aws.call("sagemaker", operation, **{key: name})
+            except NotFound:
+                continue
+            arn = str(found.get("EndpointConfigArn") or found.get("ModelArn") or "")
+            if arn and tags_of(self._aws, arn).get(MANAGED_TAG) == "true":
+                raise Conflict(
+                    f"A {what} named '{name}' is left over from an earlier deploy that did not complete.",
+                    hint="Delete it in Resources (listed as Failed), or choose another endpoint name.",
+                    code="LeftoverExists",
+                )
+            raise Conflict(
+                f"A SageMaker {what} named '{name}' already exists in {self._aws.region} (not created here).",
+                hint="Choose another endpoint name: the model, endpoint configuration and endpoint share it.",
+                code="NameTaken",
+            )
+
+    def _remove_partial(self, name: str) -> None:
+        """After a failed create: delete the endpoint config and model of this name that carry our tag (the
+        name was free before, so this create made them)."""
+        for operation, key, delete in (
+            ("describe_endpoint_config", "EndpointConfigName", "delete_endpoint_config"),
+            ("describe_model", "ModelName", "delete_model"),
+        ):
+            try:
+                found = self._aws.call("sagemaker", operation, **{key: name})
+                arn = str(found.get("EndpointConfigArn") or found.get("ModelArn") or "")
+                if tags_of(self._aws, arn).get(MANAGED_TAG) == "true":
+                    self._delete_quietly(delete, **{key: name})
+            except NotFound:
+                continue
+            except ApiError as err:  # listed as a leftover (with Delete) when this fails
+                self._log.warning("jupyter_llama_neuron: could not remove %s %s: %s", key, name, err.message)
+        self._leftovers = None
 
     def _model_data(self, training_job: str) -> str | dict[str, Any]:
         """The fine-tuned weights of a finished training job, as JumpStartEstimator.deploy would pass them."""
@@ -206,23 +333,37 @@ class SageMakerEndpoints:
         existing = self._existing(request)
         if existing is not None:
             return existing
-        bucket = self._aws.default_bucket()
-        model_data = self._model_data(request.training_job) if request.training_job else None
-        deploy_jumpstart_model(
-            self._aws.sdk_session(bucket),
-            model_id=request.model_id,
-            model_version=request.model_version,
-            instance_type=request.config.instance_type,
-            role=role,
-            endpoint_name=request.name,
-            tags=endpoint_tags(request),
-            # A tuple the catalog does not confirm as precompiled (70B) is JumpStart's own default: forcing
-            # our OPTION_* values could trigger a Neuron compilation, so the spec's environment is left alone.
-            env=request.config.to_env()
-            if self._catalog.is_confirmed(request.model_id, request.config)
-            else None,
-            model_data=model_data,
-        )
+        session = self._aws.sdk_session(self._aws.default_bucket())
+        with self._lock:
+            self._creating.add(request.name.lower())
+        try:
+            if request.training_job:
+                self._model_data(request.training_job)  # Completed, with artifacts (clear errors first)
+                request = deploy_fine_tuned_model(
+                    session, request, role=role, tags_for=endpoint_tags, model_name=request.name
+                )
+            else:
+                deploy_jumpstart_model(
+                    session,
+                    model_id=request.model_id,
+                    model_version=request.model_version,
+                    instance_type=request.config.instance_type,
+                    role=role,
+                    endpoint_name=request.name,
+                    tags=endpoint_tags(request),
+                    # A tuple the catalog does not confirm as precompiled (70B) is JumpStart's own default:
+                    # forcing our OPTION_* values could trigger a compilation, so the spec's stays.
+                    env=request.config.to_env()
+                    if self._catalog.is_confirmed(request.model_id, request.config)
+                    else None,
+                )
+        except Exception:
+            self._remove_partial(request.name)
+            raise
+        finally:
+            with self._lock:
+                self._creating.discard(request.name.lower())
+        self._created.created(request.name, request.client_token)
         with self._lock:
             self._ours.add(request.name)
         self._log.info(
@@ -270,8 +411,36 @@ class SageMakerEndpoints:
         with contextlib.suppress(NotFound):  # already gone is the goal state
             self._aws.call("sagemaker", operation, **params)
 
+    def _delete_leftover(self, name: str) -> None:
+        """Delete our endpoint config and model of this name (no endpoint has it); NotFound when none."""
+        with contextlib.suppress(NotFound):
+            self._aws.call("sagemaker", "describe_endpoint", EndpointName=name)
+            raise self._not_ours(name)  # an endpoint that is not ours: its config and model are not either
+        removed = False
+        for operation, key, delete in (
+            ("describe_endpoint_config", "EndpointConfigName", "delete_endpoint_config"),
+            ("describe_model", "ModelName", "delete_model"),
+        ):
+            try:
+                found = self._aws.call("sagemaker", operation, **{key: name})
+            except NotFound:
+                continue
+            arn = str(found.get("EndpointConfigArn") or found.get("ModelArn") or "")
+            if tags_of(self._aws, arn).get(MANAGED_TAG) == "true":
+                self._delete_quietly(delete, **{key: name})
+                removed = True
+        self._leftovers = None
+        if not removed:
+            raise self._not_ours(name)
+        self._log.info("jupyter_llama_neuron: deleted the leftovers of %s", name)
+
     def _delete_sync(self, name: str) -> None:
-        described, _tags = self._describe_raw(name)
+        try:
+            described, _tags = self._describe_raw(name)
+        except NotFound:
+            self._delete_leftover(name)
+            return
+        self._created.forget(name)
         config_name = described.get("EndpointConfigName")
         model_names: list[str] = []
         if config_name:

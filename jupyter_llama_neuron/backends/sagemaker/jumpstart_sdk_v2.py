@@ -1,5 +1,5 @@
-"""The only code that calls the SageMaker Python SDK v2: ``JumpStartModel.deploy`` and
-``JumpStartEstimator.fit``.
+"""The only code that calls the SageMaker Python SDK v2: ``JumpStartModel.deploy``, ``JumpStartEstimator.fit``
+and, for a fine-tuned model, ``JumpStartEstimator.attach(...).deploy``.
 
 The SDK owns the JumpStart spec resolution (image, gated artifact URI, spec environment, volume size,
 timeouts, metric definitions), which we must not re-implement. Both functions take plain arguments, run on a
@@ -9,12 +9,15 @@ functions.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ...errors import BadRequest, ServiceUnavailable
+from ..base import DeploymentConfig, EndpointRequest
 from .aws_errors import aws_errors
 from .session import SdkSession
 
@@ -170,3 +173,75 @@ def start_jumpstart_training(
                 f"{session.region}.",
                 code="JumpStartRejected",
             ) from err
+
+
+def config_from_env(instance_type: str, env: dict[str, Any]) -> DeploymentConfig | None:
+    """The Neuron configuration an inference environment selects (None when it sets no full tuple)."""
+    try:
+        return DeploymentConfig(
+            instance_type,
+            int(env["OPTION_N_POSITIONS"]),
+            int(env["OPTION_MAX_ROLLING_BATCH_SIZE"]),
+            int(env["OPTION_TENSOR_PARALLEL_DEGREE"]),
+            str(env["OPTION_DTYPE"]),
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def deploy_fine_tuned_model(
+    session: SdkSession,
+    request: EndpointRequest,
+    *,
+    role: str,
+    tags_for: Callable[[EndpointRequest], list[dict[str, str]]],
+    model_name: str,
+) -> EndpointRequest:
+    """Deploy a training job's output the way the SDK deploys a JumpStart estimator: ``attach`` to the job,
+    then ``deploy``. The model data is the job's output, the environment JumpStart's default for the
+    inference instance (no OPTION_* tuple forced: the fine-tuned weights have no precompiled graph for it
+    anyway) and no ``AcceptEula`` (the estimator's deploy sends none for the user's own weights). Returns the
+    request with the configuration the endpoint really gets (``wait=False``)."""
+    assert request.training_job is not None
+    sdk = import_sdk()
+    from sagemaker import environment_variables
+    from sagemaker.jumpstart.estimator import JumpStartEstimator
+
+    sagemaker_session = _session(sdk, session)
+    with aws_errors("CreateEndpoint"):
+        try:
+            # What the estimator's deploy will put in the container environment (its _add_env_to_kwargs).
+            env = environment_variables.retrieve_default(
+                model_id=request.model_id,
+                model_version=request.model_version,
+                region=session.region,
+                instance_type=request.config.instance_type,
+                include_aws_sdk_env_vars=False,
+                sagemaker_session=sagemaker_session,
+            )
+            actual = config_from_env(request.config.instance_type, env)
+            if actual is not None:
+                request = dataclasses.replace(request, config=actual)
+            estimator = JumpStartEstimator.attach(
+                training_job_name=request.training_job,
+                model_id=request.model_id,
+                model_version=request.model_version,
+                sagemaker_session=sagemaker_session,
+            )
+            estimator.deploy(
+                initial_instance_count=1,
+                instance_type=request.config.instance_type,
+                endpoint_name=request.name,
+                model_name=model_name,
+                role=role,
+                tags=tags_for(request),
+                wait=False,
+            )
+        except (ValueError, KeyError) as err:
+            raise BadRequest(
+                f"SageMaker JumpStart rejected the deployment of {request.training_job}: {err}",
+                hint=f"Check that {request.model_id} {request.model_version} supports "
+                f"{request.config.instance_type} in {session.region}.",
+                code="JumpStartRejected",
+            ) from err
+    return request

@@ -28,7 +28,7 @@ from botocore.exceptions import BotoCoreError
 from ...errors import ApiError, ServiceUnavailable
 from ...settings import ExtensionSettings
 from ..aws_detection import resolve_region as configured_region
-from .aws_errors import call_aws
+from .aws_errors import call_aws, remember_request
 
 T = TypeVar("T")
 
@@ -103,6 +103,11 @@ class AwsSession:
         self.log = log
         self.region = resolve_region(settings)
         self.boto_session = boto_session or boto3.Session(region_name=self.region)
+        # Before any client exists (clients copy the session's handlers): each thread's last request, so an
+        # AccessDenied from inside the SDK names what was denied.
+        self.boto_session.events.register(
+            "before-parameter-build", remember_request, unique_id="jupyter-llama-neuron:remember-request"
+        )
         self._studio_metadata_path = studio_metadata_path
         workers = max(1, settings.aws_executor_workers)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="llama-neuron-aws")

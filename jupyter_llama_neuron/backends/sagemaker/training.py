@@ -3,6 +3,7 @@ boto3: DescribeTrainingJob, the loss metric in CloudWatch and the log tail in Cl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from datetime import datetime, timedelta, timezone
@@ -11,6 +12,7 @@ from typing import Any
 from ...errors import ApiError, Conflict, NotFound
 from ...timestamps import iso
 from ..base import CLIENT_TOKEN_TAG, CREATOR_TAG, MODEL_ID_TAG, TrainingJob, TrainingRequest
+from .created import CreatedRecord
 from .jumpstart_sdk_v2 import import_sdk, start_jumpstart_training
 from .session import AwsSession, utc
 from .tags import (
@@ -40,6 +42,7 @@ class SageMakerTraining:
         self._aws = aws
         self._catalog = catalog
         self._log = log
+        self._created = CreatedRecord(aws.settings.data_dir, "training-job")
 
     @staticmethod
     def _hyperparameters_of(raw: Any) -> dict[str, str]:
@@ -120,8 +123,20 @@ class SageMakerTraining:
         jobs.sort(key=lambda job: job.created_at, reverse=True)
         return jobs
 
+    def _list_sync(self) -> list[TrainingJob]:
+        jobs = self._search_training_jobs([MANAGED_FILTER])
+        # Search lags creation: a job this server just started is described by name until Search has it.
+        for name in self._created.recent({job.name for job in jobs}):
+            try:
+                described, tags = self._describe_training_raw(name)
+            except NotFound:
+                self._created.forget(name)
+                continue
+            jobs.insert(0, self._training_job(described, tags))
+        return jobs
+
     async def list_training_jobs(self) -> list[TrainingJob]:
-        return await self._aws.run(self._search_training_jobs, [MANAGED_FILTER])
+        return await self._aws.run(self._list_sync)
 
     def _training_not_ours(self, name: str) -> NotFound:
         return NotFound(
@@ -143,7 +158,9 @@ class SageMakerTraining:
                 "Metric": {
                     "Namespace": TRAINING_METRIC_NAMESPACE,
                     "MetricName": TRAIN_LOSS_METRIC,
-                    "Dimensions": [{"Name": "Host", "Value": f"{name}/algo-1"}],
+                    # MetricDefinitions metrics carry one dimension, the job's name (the SDK's own
+                    # TrainingJobAnalytics asks the same); "Host" is for instance metrics such as CPU.
+                    "Dimensions": [{"Name": "TrainingJobName", "Value": name}],
                 },
                 "Period": 60,
                 "Stat": "Average",
@@ -238,6 +255,11 @@ class SageMakerTraining:
         """The job an earlier request with this client token started, else None; Conflict when the name is
         taken (training job names are unique per account and region, forever)."""
         if request.client_token:
+            recorded = self._created.name_for(request.client_token)
+            if recorded is not None:  # this server started it: describe by name (Search may lag)
+                with contextlib.suppress(NotFound):
+                    described, tags = self._describe_training_raw(recorded)
+                    return self._training_job(described, tags)
             found = self._search_training_jobs([token_filter(request.client_token)])
             if found:
                 return found[0]
@@ -270,6 +292,7 @@ class SageMakerTraining:
             tags=training_tags(request),
             max_runtime_s=request.max_runtime_s,
         )
+        self._created.created(request.name, request.client_token)
         self._log.info(
             "jupyter_llama_neuron: started training job %s (%s on %s) for %s",
             request.name,
