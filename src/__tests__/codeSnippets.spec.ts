@@ -94,7 +94,7 @@ describe('copy as code', () => {
           ],
           parameters: {}
         },
-        { sagemaker_payload: null }
+        null
       ).inputs
     ).toBe('<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST]');
   });

@@ -10,7 +10,7 @@ import { TryItBox } from '../components/TryItBox';
 import { IPanelServices, PanelContext } from '../context';
 import { EndpointsModel } from '../models/endpointsModel';
 import { PanelSettings } from '../models/panelSettings';
-import { card13b, endpoint } from './fixtures';
+import { card13b, endpoint, invocationResult } from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -117,11 +117,13 @@ describe('TryItBox', () => {
     generated_text: string;
     finish_reason: string | null;
   }): Promise<{ widget: Widget; invoke: jest.Mock }> {
-    const invoke = jest.fn(async () => ({
-      tokens_out: 0,
-      latency_s: 0.1,
-      ...result
-    }));
+    const invoke = jest.fn(async () =>
+      invocationResult(result.generated_text, {
+        tokens_out: 0,
+        latency_s: 0.1,
+        finish_reason: result.finish_reason
+      })
+    );
     const widget = await mount(
       <TryItBox endpoint={endpoint('ep', 'InService')} />,
       {

@@ -41,6 +41,8 @@ function report(extra: Partial<IPreflightReport> = {}): IPreflightReport {
     truncated_records: 0,
     truncated_share: 0,
     heldout_prompts: [],
+    heldout_suggestion: { count: 0, note: '' },
+    source: { kind: 'pasted', filename: 'train.jsonl' },
     ...extra
   };
 }

@@ -3,6 +3,7 @@
  */
 import {
   IEndpoint,
+  IInvocationResult,
   IModelCard,
   IModelSummary,
   IPrecompiledConfig
@@ -13,6 +14,13 @@ const PRICES: Record<string, number> = {
   'ml.inf2.8xlarge': 2.36,
   'ml.inf2.24xlarge': 7.79,
   'ml.inf2.48xlarge': 15.58
+};
+
+const NEURON_CORES: Record<string, number> = {
+  'ml.inf2.xlarge': 2,
+  'ml.inf2.8xlarge': 2,
+  'ml.inf2.24xlarge': 12,
+  'ml.inf2.48xlarge': 24
 };
 
 function summary(
@@ -39,7 +47,8 @@ function summary(
       : `Llama 2 ${params} pretrained text model, compiled for AWS Inferentia2.`,
     keywords: ['llama', 'llama-2', 'meta', 'inferentia2', 'text-generation'],
     eula_accepted: false,
-    allowed: true
+    allowed: true,
+    gated: true
   };
 }
 
@@ -96,7 +105,9 @@ function config(
     tensor_parallel_degree: tp,
     dtype: 'fp16',
     price_per_hour: PRICES[instance],
-    is_default: isDefault
+    is_default: isDefault,
+    confirmed: true,
+    allowed: true
   };
 }
 
@@ -128,7 +139,7 @@ export function card13b(): IModelCard {
     ].map(instance => ({
       instance_type: instance,
       price_per_hour: PRICES[instance],
-      neuron_cores: null,
+      neuron_cores: NEURON_CORES[instance],
       vcpus: null,
       memory_gib: null,
       accelerator_memory_gib: null
@@ -195,6 +206,31 @@ export function endpoint(
     cost_so_far: 0.02,
     last_invoked_at: null,
     typical_minutes: 12,
+    idle_minutes: null,
+    idle_capped: false,
+    last_activity_at: null,
+    auto_delete_idle_minutes: 60,
+    auto_delete_source: 'server',
+    keep_until: null,
+    deletes_at: null,
+    warning: false,
+    ...extra
+  };
+}
+
+/** An invocation answer as the server sends it (every field present). */
+export function invocationResult(
+  text: string,
+  extra: Partial<IInvocationResult> = {}
+): IInvocationResult {
+  return {
+    generated_text: text,
+    tokens_out: 4,
+    latency_s: 0.4,
+    ttft_s: 0.05,
+    finish_reason: 'length',
+    streamed: false,
+    sagemaker_payload: { inputs: 'p', parameters: {} },
     ...extra
   };
 }

@@ -38,7 +38,10 @@ const CHAT_EP = endpoint('chat-ep', 'InService', {
 });
 const CREATING_EP = endpoint('new-ep', 'Creating');
 
-function answer(text: string, extra: Partial<IInvocationResult> = {}) {
+function answer(
+  text: string,
+  extra: Partial<IInvocationResult> = {}
+): IInvocationResult {
   return {
     generated_text: text,
     tokens_out: 4,
@@ -46,7 +49,7 @@ function answer(text: string, extra: Partial<IInvocationResult> = {}) {
     ttft_s: 0.25,
     finish_reason: 'eos',
     streamed: true,
-    sagemaker_payload: null,
+    sagemaker_payload: { inputs: text, parameters: {} },
     ...extra
   };
 }

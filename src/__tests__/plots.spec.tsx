@@ -246,7 +246,8 @@ describe('PreflightReport', () => {
       truncated_records: 3,
       truncated_share: 0.0349,
       heldout_prompts: [],
-      heldout_suggestion: { count: 8, note: 'Hold out the last 8 records.' }
+      heldout_suggestion: { count: 8, note: 'Hold out the last 8 records.' },
+      source: { kind: 'pasted', filename: 'train.jsonl' }
     };
     const onUse = jest.fn();
     const widget = await mount(
