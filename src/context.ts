@@ -17,8 +17,8 @@ export interface IPanelServices {
   settings: PanelSettings;
   trans: TranslationBundle;
   notifier: EndpointNotifier | null;
-  /** The training jobs, polled while running (optional: views create their own when absent). */
-  trainingJobs?: TrainingJobsModel | null;
+  /** The training jobs, polled while running. */
+  trainingJobs: TrainingJobsModel;
   /** The cost guard (burn, idle times, auto-delete warnings); optional: views work without it. */
   costGuard?: CostGuardModel | null;
   /** JupyterLab's command registry (e.g. `docmanager:open`); absent outside JupyterLab (tests). */

@@ -10,7 +10,12 @@ import { TryItBox } from '../components/TryItBox';
 import { IPanelServices, PanelContext } from '../context';
 import { EndpointsModel } from '../models/endpointsModel';
 import { PanelSettings } from '../models/panelSettings';
-import { card13b, endpoint, invocationResult } from './fixtures';
+import {
+  card13b,
+  endpoint,
+  invocationResult,
+  trainingJobsFor
+} from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -20,6 +25,7 @@ function services(api: Partial<IApiClient>): IPanelServices {
   const full = api as IApiClient;
   return {
     api: full,
+    trainingJobs: trainingJobsFor(full),
     endpoints: new EndpointsModel({
       source: {
         listEndpoints: async () => ({ endpoints: [] }),

@@ -8,7 +8,6 @@ import {
   defaultConfigForInstance,
   defaultSelection,
   formatCost,
-  isPrecompiled,
   newClientToken,
   optionEnv,
   priceForInstance,
@@ -95,21 +94,6 @@ describe('instance types and precompiled tuples', () => {
       n_positions: 2048,
       tensor_parallel_degree: 4
     });
-  });
-
-  it('knows which configurations are precompiled', () => {
-    const base = {
-      instance_type: 'ml.inf2.24xlarge',
-      n_positions: 4096,
-      max_rolling_batch_size: 4,
-      dtype: 'fp16'
-    };
-    expect(
-      isPrecompiled(card13b(), { ...base, tensor_parallel_degree: 8 })
-    ).toBe(true);
-    expect(
-      isPrecompiled(card13b(), { ...base, tensor_parallel_degree: 24 })
-    ).toBe(false);
   });
 });
 

@@ -8,6 +8,10 @@ import {
   IModelSummary,
   IPrecompiledConfig
 } from '../api/types';
+import {
+  ITrainingJobsSource,
+  TrainingJobsModel
+} from '../models/trainingJobsModel';
 
 const PRICES: Record<string, number> = {
   'ml.inf2.xlarge': 0.99,
@@ -233,4 +237,12 @@ export function invocationResult(
     sagemaker_payload: { inputs: 'p', parameters: {} },
     ...extra
   };
+}
+
+/** The panel's training jobs model over a (partial) fake API; held-out prompts stay in memory. */
+export function trainingJobsFor(api: object): TrainingJobsModel {
+  return new TrainingJobsModel({
+    source: api as ITrainingJobsSource,
+    promptStore: null
+  });
 }

@@ -18,7 +18,6 @@ import {
   trainingInstances,
   TrainingTokenBook,
   validateDatasetFields,
-  validateHyperparameter,
   validateHyperparameters
 } from '../models/trainingForm';
 import { MODELS } from './fixtures';
@@ -133,10 +132,6 @@ describe('hyperparameters', () => {
   });
 
   it('gives one message per invalid field, naming what is allowed', () => {
-    expect(validateHyperparameter(SPECS[2], '1', trans)).toBe(
-      'max_steps must be an integer of at least 2.'
-    );
-    expect(validateHyperparameter(SPECS[2], '3', trans)).toBeNull();
     const result = validateHyperparameters(
       SPECS,
       {

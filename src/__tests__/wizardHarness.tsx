@@ -20,7 +20,7 @@ import {
   wizardReducer
 } from '../models/fineTuneWizard';
 import { PanelSettings } from '../models/panelSettings';
-import { endpoint } from './fixtures';
+import { endpoint, trainingJobsFor } from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -70,6 +70,7 @@ export function preflightReport(
 export function services(api: Partial<IApiClient> = {}): IPanelServices {
   return {
     api: api as IApiClient,
+    trainingJobs: trainingJobsFor(api),
     endpoints: new EndpointsModel({
       source: {
         listEndpoints: async () => ({ endpoints: [] }),

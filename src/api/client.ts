@@ -71,11 +71,6 @@ export namespace ApiRequestError {
   }
 }
 
-/** Whether `value` is an `ApiRequestError` (type guard). */
-export function isApiRequestError(value: unknown): value is ApiRequestError {
-  return value instanceof ApiRequestError;
-}
-
 /** Turn anything thrown into an `ApiRequestError` so the UI has one error shape. */
 export function toApiRequestError(value: unknown): ApiRequestError {
   if (value instanceof ApiRequestError) {

@@ -15,11 +15,6 @@ type TrainingSpec = ModelCard['training'];
 
 /** Which backend serves requests. */
 export type BackendName = Schemas['Status']['backend'];
-/** How the backend was chosen (traitlet `backend`). */
-export type BackendChoice = Schemas['Status']['backend_choice'];
-/** Readiness of the local stand-in model (local mode only). */
-export type ILocalModelReadiness = Schemas['LocalModelReadiness'];
-export type LocalModelState = ILocalModelReadiness['state'];
 /** `GET /status` */
 export type IStatus = Schemas['Status'];
 
@@ -32,8 +27,6 @@ export type IEulaRecord = Schemas['EulaRecord'];
 /** One precompiled Neuron configuration: the four OPTION_* values and the instance they were compiled for. */
 export type IDeploymentConfig = Schemas['DeploymentConfig'];
 export type IPrecompiledConfig = Schemas['PrecompiledConfig'];
-export type IInstanceTypeInfo = ModelCard['instance_types'][number];
-export type IGpuComparison = ModelCard['gpu_comparison'][number];
 export type IHyperparameter = Schemas['Hyperparameter'];
 export type HyperparameterValue = IHyperparameter['default'];
 export type ITrainingInstance = TrainingSpec['instance_types'][number];
@@ -44,7 +37,6 @@ export type IDurationAssumption = NonNullable<
 export type ITrainingSpec = TrainingSpec;
 /** Invocation parameters (SageMaker LMI payload `parameters`). */
 export type IInvocationParameters = Schemas['InvocationParameters'];
-export type IExamplePrompt = ModelCard['example_prompts'][number];
 /** `GET /models/{id}` */
 export type IModelCard = ModelCard;
 
@@ -54,14 +46,10 @@ export type IModelCard = ModelCard;
 export type EndpointStatus = Schemas['Endpoint']['status'];
 /** Endpoint JSON. */
 export type IEndpoint = Schemas['Endpoint'];
-/** Where an endpoint's auto-delete limit comes from. */
-export type AutoDeleteSource = IEndpoint['auto_delete_source'];
 /** One endpoint as `GET /cost-guard` reports it. */
 export type ICostGuardEndpoint = Schemas['CostGuardEndpoint'];
 /** An endpoint the cost guard will delete soon unless it is used or kept. */
 export type ICostGuardWarning = Schemas['CostGuardWarning'];
-/** An endpoint the cost guard deleted (from its log in the server's data dir). */
-export type ICostGuardDeletion = Schemas['CostGuardDeletion'];
 /** `GET /cost-guard` */
 export type ICostGuard = Schemas['CostGuard'];
 /** `GET /endpoints` */
@@ -74,7 +62,6 @@ export type IDeleteEndpointResponse = Schemas['DeleteResult'];
 /* ---- Invocations ---- */
 
 export type IChatMessage = Schemas['ChatMessage'];
-export type ChatRole = IChatMessage['role'];
 /** `POST /endpoints/{name}/invocations` body for a completion: the prompt as-is. */
 export interface IPromptInvocationRequest {
   inputs: string;
@@ -115,25 +102,16 @@ export type DatasetFormat = Schemas['DatasetRequest']['dataset_format'];
 export type IUploadResult = Schemas['UploadResult'];
 /** `POST /datasets/preflight` and `POST /datasets` body: exactly one source, pasted or a `uri`. */
 export type IDatasetRequest = Schemas['DatasetRequest'];
-export type IPreflightError = Schemas['PreflightError'];
 export type IHistogramBin = Schemas['HistogramBin'];
-export type IHeldoutPrompt = Schemas['HeldoutPrompt'];
 /** `POST /datasets/preflight` (200): problems in the data are listed here, not raised. */
 export type IPreflightReport = Schemas['PreflightReport'];
-export type IPreflightSample = IPreflightReport['samples'][number];
-export type ITokenStats = IPreflightReport['token_stats'];
 /** `POST /datasets` (201). */
 export type IStoredDataset = Schemas['StoredDataset'];
 
-export type IStatusTransition = Schemas['StatusTransition'];
 export type ILossPoint = Schemas['LossPoint'];
 /** Training job JSON. */
 export type ITrainingJob = Schemas['TrainingJob'];
 export type TrainingJobStatus = ITrainingJob['status'];
-export type ILocalTrainingSettings = NonNullable<
-  ITrainingJob['local_settings']
->;
-export type ILocalTrainingSetting = ILocalTrainingSettings['settings'][string];
 /** `GET /training-jobs` */
 export type ITrainingJobList = Schemas['TrainingJobList'];
 /** `POST /training-jobs` body. */
@@ -143,7 +121,5 @@ export type ICreateTrainingJobRequest = Schemas['CreateTrainingJob'];
 
 /** `POST /notebooks` body: which step, and exactly the configuration chosen in the panel. */
 export type ICreateNotebookRequest = Schemas['CreateNotebook'];
-/** The steps an example notebook can be written for. */
-export type NotebookStep = ICreateNotebookRequest['step'];
 /** `POST /notebooks` answer (201): the notebook's path relative to the Jupyter root. */
 export type INotebookCreated = Schemas['NotebookCreated'];

@@ -242,8 +242,8 @@ export function FineTuneWizard(props: IFineTuneWizardProps): JSX.Element {
       });
       request.client_token = tokens.current.tokenFor(request);
       const job = await api.createTrainingJob(request);
-      services.trainingJobs?.upsert(job);
-      services.trainingJobs?.rememberHeldoutPrompts(
+      services.trainingJobs.upsert(job);
+      services.trainingJobs.rememberHeldoutPrompts(
         job.name,
         dataset.heldout_prompts.map(item => item.prompt)
       );

@@ -120,16 +120,6 @@ export function defaultSelection(
 }
 
 /** Whether a configuration is one of the card's precompiled tuples. */
-export function isPrecompiled(
-  card: Pick<IModelCard, 'precompiled_configs'>,
-  config: IDeploymentConfig
-): boolean {
-  const key = configKey(config);
-  return card.precompiled_configs.some(
-    candidate => configKey(candidate) === key
-  );
-}
-
 /** Indicative on-demand price per hour of an instance, from the card (null when unknown). */
 export function priceForInstance(
   card: Pick<IModelCard, 'instance_types' | 'precompiled_configs'>,

@@ -62,8 +62,7 @@ export const S3_URI_PATTERN =
 
 export const MAX_HOLDOUT = 1000;
 
-/** The documented default and range of `max_input_length` (the catalog's spec overrides them). */
-export const DEFAULT_MAX_INPUT_LENGTH = 2048;
+/** The documented range of `max_input_length` (the catalog's spec overrides it). */
 const MAX_INPUT_LENGTH_RANGE: [number, number] = [128, 4096];
 
 /** Whether `uri` is an `s3://bucket/key-or-prefix` URI the server accepts. */
@@ -302,18 +301,6 @@ export function parseHyperparameter(
     return undefined;
   }
   return value;
-}
-
-/** One message per invalid field, naming what is allowed (null: valid). */
-export function validateHyperparameter(
-  spec: IHyperparameter,
-  raw: string,
-  trans: TranslationBundle
-): string | null {
-  if (parseHyperparameter(spec, raw ?? '') !== undefined) {
-    return null;
-  }
-  return trans.__('%1 must be %2.', spec.name, rangeText(spec, trans));
 }
 
 export interface IHyperparameterValidation {
