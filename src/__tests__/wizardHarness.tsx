@@ -1,7 +1,7 @@
 /**
  * Mounting one fine-tune wizard step with a state built through the wizard's reducer.
  */
-import { nullTranslator } from '@jupyterlab/translation';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
@@ -26,7 +26,9 @@ import { endpoint, trainingJobsFor } from './fixtures';
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
 ).IS_REACT_ACT_ENVIRONMENT = true;
 
-export const trans = nullTranslator.load('jupyter_llama_neuron');
+export const trans: TranslationBundle = nullTranslator.load(
+  'jupyter_llama_neuron'
+);
 
 export const TEMPLATE = 'Q: {instruction}\n{context}\nA: {response}';
 
