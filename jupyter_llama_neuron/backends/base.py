@@ -6,12 +6,15 @@ reports what exists. Everything here is plain data so handlers can serialise it 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from pathlib import Path
+from typing import IO, Any, Literal, Protocol, TypeVar
 
 BackendName = Literal["sagemaker", "local"]
+T = TypeVar("T")
 
 # SageMaker's EndpointStatus values; local mode uses the same words so the UI has one vocabulary.
 EndpointStatus = Literal[
@@ -173,10 +176,39 @@ class InvocationResult:
     finish_reason: str | None = None
 
 
+@dataclass(frozen=True)
+class BackendFacts:
+    """What services and the UI need to know about a backend, so that nothing has to ask which one it is."""
+
+    name: BackendName
+    # Resources live in a cloud account whose identity (account, region) ``GET /status`` reports.
+    has_account: bool
+    # Resources cost money: prices, cost so far and the hourly burn are shown.
+    bills: bool
+    # Each endpoint's last invocation is always on record (local); else only after an activity read.
+    activity_on_record: bool
+    # Chat messages go to the backend as messages (the served model applies its own chat template and
+    # counts the context exactly); else they are rendered with the Llama 2 template and checked here.
+    renders_chat: bool
+    # What training reads: "s3" (s3://bucket/key) or "file" (a dataset stored on this server).
+    dataset_uri_kind: Literal["s3", "file"]
+    # Training jobs report step progress ({step, of}) and what each hyperparameter means here.
+    reports_training_steps: bool
+
+
+@dataclass(frozen=True)
+class StoredDataset:
+    """Where a stored training file went: the file, and the folder a training ``train`` channel reads."""
+
+    uri: str
+    train_channel_uri: str
+
+
 class Backend(Protocol):
     """Implemented by ``SageMakerBackend`` and ``LocalBackend``; no method blocks the event loop."""
 
     name: BackendName
+    facts: BackendFacts
 
     async def identity(self) -> dict[str, Any]:
         """Who/where we are: {"account", "region", "arn"} on AWS; machine facts in local mode."""
@@ -202,6 +234,24 @@ class Backend(Protocol):
 
     def invoke_stream(self, name: str, payload: dict[str, Any]) -> AsyncIterator[str]:
         """Yield text chunks as they are generated; closing the iterator cancels the generation."""
+        ...
+
+    def invoke_events(
+        self, name: str, payload: dict[str, Any], *, stream: bool = True
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The generation as events: ``{"event": "token", "text"}`` while generating (only when ``stream``),
+        ``{"event": "fallback", "reason"}`` when the endpoint cannot stream (one answer follows), and last
+        ``{"event": "done", "generated_text", "tokens_out", "latency_s", "ttft_s", "finish_reason",
+        "streamed"}``. Closing the iterator cancels the generation."""
+        ...
+
+    def model_readiness(self) -> dict[str, Any] | None:
+        """Local mode: whether the local model is ready (``GET /status`` ``local_model``); else None."""
+        ...
+
+    async def check_training_dataset(self, uri: str) -> None:
+        """Refuse (400/404) a dataset URI of the right kind that this backend's training cannot read, before
+        anything starts (local: not a dataset stored by this server)."""
         ...
 
     async def endpoint_activity(
@@ -235,6 +285,24 @@ class Backend(Protocol):
 
     async def stop_training_job(self, name: str) -> TrainingJob:
         """Ask the job to stop (Stopping, then Stopped). ``errors.Conflict`` when it already ended."""
+        ...
+
+    async def run_dataset_work(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking dataset work (reading, rendering, storing) off the event loop, on the backend's
+        worker threads; the three dataset methods below are called from inside it."""
+        ...
+
+    def dataset_files(self, uri: str) -> list[tuple[str, int]]:
+        """The files at a remote dataset URI (``s3://`` key or prefix) as (URI, size); BadRequest when this
+        backend cannot read that kind of URI."""
+        ...
+
+    def open_dataset_file(self, uri: str) -> AbstractContextManager[IO[bytes]]:
+        """One remote file, streamed."""
+        ...
+
+    def store_dataset(self, folder: Path, filename: str, dataset_id: str) -> StoredDataset:
+        """Put a rendered training file (``folder/filename``) where this backend's training reads it."""
         ...
 
     async def close(self) -> None:

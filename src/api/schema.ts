@@ -7,7 +7,7 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** Active backend, region and account (or local mode), local model readiness, versions. */
+    /** Active backend, region and account (or local mode), local model readiness, versions, and the rules the UI checks as the user types (inference parameters, names, dataset URIs, training assumptions). */
     get: operations['getStatus'];
     put?: never;
     post?: never;
@@ -175,6 +175,26 @@ export type paths = {
      * @description Stores keep-until = now + minutes (the tag jupyter-llama-neuron:keep-until on SageMaker, the record in local mode). Without minutes, the endpoint's auto-delete limit (or 60).
      */
     post: operations['keepEndpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/sagemaker-payload': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The InvokeEndpoint body SageMaker would receive for an invocation request, without invoking.
+     * @description For "copy as code" before anything is sent: the same body as POST /endpoints/{name}/invocations (inputs or chat messages, and parameters), validated the same way, with chat rendered with Meta's Llama 2 template on the server (markers inside message text neutralised). Lengths are checked against Llama 2's context window (4096); an endpoint's own n_positions is checked when it is invoked.
+     */
+    post: operations['renderSageMakerPayload'];
     delete?: never;
     options?: never;
     head?: never;
@@ -371,6 +391,7 @@ export type components = {
       label: string;
     };
     Status: {
+      rules: components['schemas']['ServerRules'];
       version: string;
       /** @enum {unknown} */
       backend: 'local' | 'sagemaker';
@@ -396,6 +417,119 @@ export type components = {
         hint: string;
         details?: Record<string, unknown>;
       };
+    };
+    /** @description The rules the server applies, handed to the UI so it checks the same ones as the user types and copies none of them. */
+    ServerRules: {
+      inference_parameters: {
+        /**
+         * @description Llama 2's context window; ranges are given for it. For a deployment, a capped_by_context maximum is its n_positions.
+         * @example 4096
+         */
+        context_length: number;
+        /** @example 4 */
+        max_stop_sequences: number;
+        /** @description Every supported parameter, in the order a form shows them. */
+        parameters: components['schemas']['InferenceParameterSpec'][];
+      };
+      /** @description Endpoint and training job names (SageMaker's rule, also in local mode). */
+      resource_name: {
+        /**
+         * @description A regular expression valid in ECMAScript and Python.
+         * @example ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$
+         */
+        pattern: string;
+        /** @example 63 */
+        max_length: number;
+        /** @description What to tell the user when a name breaks the rule. */
+        message: string;
+      };
+      dataset_uri: {
+        /** @example ^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$ */
+        s3_pattern: string;
+        /**
+         * @description Local training reads only datasets stored on this server (POST /datasets), named by their file:// URI.
+         * @example file://
+         */
+        local_prefix: string;
+        /**
+         * @description What this server's training reads (s3 on SageMaker, file in local mode).
+         * @enum {unknown}
+         */
+        kind: 's3' | 'file';
+      };
+      training: {
+        duration_assumption: components['schemas']['DurationAssumption'];
+        /** @description What the catalog's hyperparameters mean in local mode (LoRA on the local stand-in). */
+        local_hyperparameters: {
+          method: string;
+          settings: {
+            /** @example learning_rate */
+            name: string;
+            /** @description The local default, used when the value is left at the SageMaker default. */
+            default: number;
+            meaning: string;
+          }[];
+          /**
+           * @description What every other hyperparameter means locally.
+           * @example no local meaning
+           */
+          other_meaning: string;
+          note: string;
+        };
+      };
+    };
+    InferenceParameterSpec: {
+      /** @enum {unknown} */
+      name:
+        | 'max_new_tokens'
+        | 'do_sample'
+        | 'temperature'
+        | 'top_p'
+        | 'top_k'
+        | 'num_beams'
+        | 'early_stopping'
+        | 'no_repeat_ngram_size'
+        | 'max_length'
+        | 'stop'
+        | 'return_full_text';
+      /**
+       * @description stop: a list of strings.
+       * @enum {unknown}
+       */
+      type: 'int' | 'float' | 'bool' | 'stop';
+      /** @description What a form starts with; null = left empty (not sent). */
+      default: number | boolean | null;
+      /** @description May be left empty (then not sent). */
+      optional: boolean;
+      /** @description Only meaningful (and only sent) with do_sample true. */
+      sampling_only: boolean;
+      min: number | null;
+      /** @description For capped_by_context, the context length given above. */
+      max: number | null;
+      exclusive_min: boolean;
+      exclusive_max: boolean;
+      /** @description The maximum is the deployment's n_positions. */
+      capped_by_context: boolean;
+      description: string;
+      /**
+       * @description The valid range in words, as error messages name it.
+       * @example a number in (0, 1)
+       */
+      range: string;
+      /** @description A valid value above which the UI warns (with the reason); null when none. */
+      warn_above: null | {
+        /** @example 2 */
+        value: number;
+        reason: string;
+      };
+    };
+    /** @description Fine-tunable models only. What the cost estimate (price_per_hour x minutes / 60) assumes: an assumption with its basis, not a measurement; local_seconds_per_step for local mode. */
+    DurationAssumption: {
+      minutes: number;
+      basis: string;
+      note: string;
+      local_seconds_per_step?: number;
+      local_basis?: string;
     };
     ModelSummary: {
       /** @example meta-textgenerationneuron-llama-2-7b */
@@ -505,14 +639,7 @@ export type components = {
           price_note?: string;
         }[];
         hyperparameters: components['schemas']['Hyperparameter'][];
-        /** @description Fine-tunable models only. What the cost estimate (price_per_hour x minutes / 60) assumes: an assumption with its basis, not a measurement; local_seconds_per_step for local mode. */
-        duration_assumption?: {
-          minutes: number;
-          basis: string;
-          note: string;
-          local_seconds_per_step?: number;
-          local_basis?: string;
-        };
+        duration_assumption?: components['schemas']['DurationAssumption'];
       };
       example_prompts: {
         title: string;
@@ -1374,6 +1501,32 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       503: components['responses']['Unavailable'];
+    };
+  };
+  renderSageMakerPayload: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['InvocationRequest'];
+      };
+    };
+    responses: {
+      /** @description The body SageMaker would receive. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SageMakerPayload'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
     };
   };
   getCostGuard: {
