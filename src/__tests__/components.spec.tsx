@@ -14,7 +14,8 @@ import {
   card13b,
   endpoint,
   invocationResult,
-  trainingJobsFor
+  trainingJobsFor,
+  RULES
 } from './fixtures';
 
 (
@@ -25,6 +26,7 @@ function services(api: Partial<IApiClient>): IPanelServices {
   const full = api as IApiClient;
   return {
     api: full,
+    rules: RULES,
     trainingJobs: trainingJobsFor(full),
     endpoints: new EndpointsModel({
       source: {

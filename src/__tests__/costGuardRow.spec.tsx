@@ -11,7 +11,7 @@ import { IPanelServices, PanelContext } from '../context';
 import { SERVER_DEFAULT } from '../models/costGuard';
 import { EndpointsModel } from '../models/endpointsModel';
 import { PanelSettings } from '../models/panelSettings';
-import { endpoint, trainingJobsFor } from './fixtures';
+import { endpoint, trainingJobsFor, RULES } from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -20,6 +20,7 @@ import { endpoint, trainingJobsFor } from './fixtures';
 function services(): IPanelServices {
   return {
     api: {} as IApiClient,
+    rules: RULES,
     trainingJobs: trainingJobsFor({}),
     endpoints: new EndpointsModel({
       source: {

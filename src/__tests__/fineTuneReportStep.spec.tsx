@@ -12,11 +12,13 @@ import {
   trans,
   UPLOAD
 } from './wizardHarness';
+import { RULES } from './fixtures';
 
 function ranReport(report = preflightReport()) {
   const uploaded = stateAfter({ type: 'uploadDone', result: UPLOAD });
   const request = deriveWizard(uploaded, {
     local: false,
+    rules: RULES,
     trans
   }).datasetRequest!;
   return [

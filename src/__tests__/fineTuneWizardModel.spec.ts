@@ -6,7 +6,7 @@ import {
   wizardReducer
 } from '../models/fineTuneWizard';
 import { stableKey } from '../models/trainingForm';
-import { card13b } from './fixtures';
+import { card13b, RULES } from './fixtures';
 import {
   preflightReport,
   stateAfter,
@@ -16,7 +16,7 @@ import {
 } from './wizardHarness';
 
 const view = (state = initialWizardState(), local = false) =>
-  deriveWizard(state, { local, trans });
+  deriveWizard(state, { local, rules: RULES, trans });
 
 describe('fine-tune wizard state', () => {
   it('starts at the model step with nothing done', () => {
@@ -44,8 +44,8 @@ describe('fine-tune wizard state', () => {
     const derived = view(state);
     expect(derived.stepDone.model).toBe(true);
     expect(derived.instance?.price_per_hour).toBe(28.497);
-    // 180 min for the default 20 steps (the fallback assumption of a card without one) at 28.497 $/h.
-    expect(derived.estimate.cost).toBeCloseTo(28.497 * 3);
+    // A card without its own assumption takes the server's: 180 min for the default 20 steps, at 28.497 $/h.
+    expect(derived.estimate!.cost).toBeCloseTo(28.497 * 3);
   });
 
   it('edits and resets hyperparameters against the card', () => {
@@ -64,7 +64,7 @@ describe('fine-tune wizard state', () => {
       name: 'max_steps',
       value: '40'
     });
-    expect(view(longer).estimate.minutes).toBeCloseTo(360);
+    expect(view(longer).estimate!.minutes).toBeCloseTo(360);
   });
 
   it('builds the dataset request from an upload or an S3 URI', () => {
@@ -215,7 +215,7 @@ describe('fine-tune wizard state', () => {
       local_basis: 'measured'
     };
     const state = stateAfter({ type: 'cardLoaded', card });
-    const local = view(state, true).estimate;
+    const local = view(state, true).estimate!;
     expect(local.cost).toBe(0);
     expect(local.minutes).toBe(1);
     expect(local.basis).toBe('measured');

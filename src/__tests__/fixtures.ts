@@ -6,12 +6,14 @@ import {
   IInvocationResult,
   IModelCard,
   IModelSummary,
-  IPrecompiledConfig
+  IPrecompiledConfig,
+  IServerRules
 } from '../api/types';
 import {
   ITrainingJobsSource,
   TrainingJobsModel
 } from '../models/trainingJobsModel';
+import SERVER_RULES from './serverRules.json';
 
 const PRICES: Record<string, number> = {
   'ml.inf2.xlarge': 0.99,
@@ -246,3 +248,6 @@ export function trainingJobsFor(api: object): TrainingJobsModel {
     promptStore: null
   });
 }
+
+/** The server's rules exactly as `GET /status` sends them (checked against the server by pytest). */
+export const RULES = SERVER_RULES as IServerRules;

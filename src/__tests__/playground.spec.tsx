@@ -18,7 +18,7 @@ import { IPanelServices, PanelContext } from '../context';
 import { EndpointsModel } from '../models/endpointsModel';
 import { PanelNavigator } from '../models/panelNavigator';
 import { PanelSettings } from '../models/panelSettings';
-import { endpoint, MODELS, trainingJobsFor } from './fixtures';
+import { endpoint, MODELS, trainingJobsFor, RULES } from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -69,6 +69,7 @@ async function servicesWith(
   return {
     api: { streamInvocation: jest.fn(stream) } as unknown as IApiClient,
     endpoints,
+    rules: RULES,
     trainingJobs: trainingJobsFor({}),
     settings: new PanelSettings(),
     trans: nullTranslator.load('jupyter_llama_neuron'),

@@ -12,7 +12,7 @@ import { TokenHistogram } from '../components/TokenHistogram';
 import { IPanelServices, PanelContext } from '../context';
 import { EndpointsModel } from '../models/endpointsModel';
 import { PanelSettings } from '../models/panelSettings';
-import { endpoint, trainingJobsFor } from './fixtures';
+import { endpoint, trainingJobsFor, RULES } from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -21,6 +21,7 @@ import { endpoint, trainingJobsFor } from './fixtures';
 function services(): IPanelServices {
   return {
     api: {} as IApiClient,
+    rules: RULES,
     trainingJobs: trainingJobsFor({}),
     endpoints: new EndpointsModel({
       source: {

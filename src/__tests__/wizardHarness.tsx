@@ -20,7 +20,7 @@ import {
   wizardReducer
 } from '../models/fineTuneWizard';
 import { PanelSettings } from '../models/panelSettings';
-import { endpoint, trainingJobsFor } from './fixtures';
+import { endpoint, RULES, trainingJobsFor } from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -73,6 +73,7 @@ export function services(api: Partial<IApiClient> = {}): IPanelServices {
   return {
     api: api as IApiClient,
     trainingJobs: trainingJobsFor(api),
+    rules: RULES,
     endpoints: new EndpointsModel({
       source: {
         listEndpoints: async () => ({ endpoints: [] }),
@@ -101,9 +102,10 @@ export function stepProps(
 } {
   return {
     state,
-    view: deriveWizard(state, { local, trans }),
+    view: deriveWizard(state, { local, rules: RULES, trans }),
     dispatch: jest.fn(),
     local,
+    rules: RULES,
     onGoTo: jest.fn(),
     onCancel: jest.fn(),
     headings: {}

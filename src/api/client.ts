@@ -22,6 +22,7 @@ import {
   IInvocationResult,
   IModelCard,
   IModelList,
+  ISageMakerPayload,
   INotebookCreated,
   IPreflightReport,
   IStatus,
@@ -41,7 +42,11 @@ import {
   listEndpoints,
   setEndpointAutoDelete
 } from './endpoints';
-import { invokeEndpoint, streamInvocation } from './invocations';
+import {
+  invokeEndpoint,
+  renderSageMakerPayload,
+  streamInvocation
+} from './invocations';
 import { createNotebook } from './notebooks';
 import {
   createTrainingJob,
@@ -85,6 +90,7 @@ export interface IApiClient {
     name: string,
     body: IInvocationRequest
   ): Promise<IInvocationResult>;
+  renderSageMakerPayload(body: IInvocationRequest): Promise<ISageMakerPayload>;
   streamInvocation(
     name: string,
     body: IInvocationRequest,
@@ -125,6 +131,7 @@ export function createApiClient(
     getEndpoint: name => getEndpoint(settings, name),
     deleteEndpoint: name => deleteEndpoint(settings, name),
     invokeEndpoint: (name, body) => invokeEndpoint(settings, name, body),
+    renderSageMakerPayload: body => renderSageMakerPayload(settings, body),
     streamInvocation: (name, body, handlers, signal) =>
       streamInvocation(settings, name, body, handlers, signal),
     uploadDataset: (file, onProgress, signal) =>

@@ -6,6 +6,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   IInvocationRequest,
   IInvocationResult,
+  ISageMakerPayload,
   IStreamHandlers
 } from './types';
 import {
@@ -18,6 +19,18 @@ import {
   summarizeBody
 } from './request';
 import { ISseEvent, SseParser } from '../models/sse';
+
+/** `POST /sagemaker-payload`: the body SageMaker would receive for a request (chat rendered on the server). */
+export function renderSageMakerPayload(
+  settings: ServerConnection.ISettings,
+  body: IInvocationRequest
+): Promise<ISageMakerPayload> {
+  return requestApi<ISageMakerPayload>(
+    settings,
+    '/sagemaker-payload',
+    jsonInit('POST', body)
+  );
+}
 
 /** `POST /endpoints/{name}/invocations` */
 export function invokeEndpoint(

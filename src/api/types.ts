@@ -18,6 +18,16 @@ export type BackendName = Schemas['Status']['backend'];
 /** `GET /status` */
 export type IStatus = Schemas['Status'];
 
+/* ---- The server's rules (`GET /status` `rules`): the UI checks these, and copies none ---- */
+
+export type IServerRules = Schemas['ServerRules'];
+export type IInferenceRules = IServerRules['inference_parameters'];
+export type IInferenceParameterSpec = Schemas['InferenceParameterSpec'];
+export type IResourceNameRule = IServerRules['resource_name'];
+export type IDatasetUriRule = IServerRules['dataset_uri'];
+export type ITrainingRules = IServerRules['training'];
+export type ILocalHyperparameterRules = ITrainingRules['local_hyperparameters'];
+
 /** An item of `GET /models`. */
 export type IModelSummary = Schemas['ModelSummary'];
 /** `GET /models` */
@@ -31,9 +41,7 @@ export type IHyperparameter = Schemas['Hyperparameter'];
 export type HyperparameterValue = IHyperparameter['default'];
 export type ITrainingInstance = TrainingSpec['instance_types'][number];
 /** What the fine-tuning cost estimate assumes (`card.training.duration_assumption`): not a measurement. */
-export type IDurationAssumption = NonNullable<
-  TrainingSpec['duration_assumption']
->;
+export type IDurationAssumption = Schemas['DurationAssumption'];
 export type ITrainingSpec = TrainingSpec;
 /** Invocation parameters (SageMaker LMI payload `parameters`). */
 export type IInvocationParameters = Schemas['InvocationParameters'];

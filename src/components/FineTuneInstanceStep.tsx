@@ -64,7 +64,13 @@ export function FineTuneInstanceStep(
         className="jp-LlamaNeuron-price"
         data-testid="llama-neuron-training-cost"
       >
-        {local ? (
+        {!estimate ? (
+          <p>
+            {trans.__(
+              'Estimated cost: unknown until the server says what a run takes.'
+            )}
+          </p>
+        ) : local ? (
           <p>
             {trans.__(
               'Local mode: LoRA on this machine, no AWS charge (%1).',
@@ -87,13 +93,14 @@ export function FineTuneInstanceStep(
                 )}
           </p>
         )}
-        {(local ? estimate.basis : estimate.basis || estimate.note) && (
-          <p className="jp-LlamaNeuron-muted">
-            {local
-              ? estimate.basis
-              : `${estimate.basis} ${estimate.note}`.trim()}
-          </p>
-        )}
+        {estimate &&
+          (local ? estimate.basis : estimate.basis || estimate.note) && (
+            <p className="jp-LlamaNeuron-muted">
+              {local
+                ? estimate.basis
+                : `${estimate.basis} ${estimate.note}`.trim()}
+            </p>
+          )}
         {!local && card && (
           <p className="jp-LlamaNeuron-muted">
             {trans.__('Prices: %1', card.price_label)}
@@ -108,7 +115,7 @@ export function FineTuneInstanceStep(
           id={`${WIZARD_ID}-job-name`}
           data-testid="llama-neuron-training-job-name"
           value={state.jobName}
-          maxLength={63}
+          maxLength={props.rules?.resource_name.max_length}
           spellCheck={false}
           placeholder={trans.__('chosen by the server')}
           onChange={event =>

@@ -1,6 +1,7 @@
 import { Button } from '@jupyterlab/ui-components';
 import React from 'react';
 
+import { IServerRules } from '../api/types';
 import { usePanelServices } from '../context';
 import {
   IWizardState,
@@ -19,6 +20,8 @@ export interface IWizardStepProps {
   view: IWizardView;
   dispatch: (action: WizardAction) => void;
   local: boolean;
+  /** The server's rules (`GET /status`); null until it answers. */
+  rules: IServerRules | null;
   /** Open a step and move the focus to its heading. */
   onGoTo: (step: WizardStep) => void;
   onCancel: () => void;

@@ -8,7 +8,7 @@ import {
   IStoredDataset,
   ITrainingJob
 } from '../api/types';
-import { usePanelServices } from '../context';
+import { usePanelServices, useServerRules } from '../context';
 import {
   deriveWizard,
   initialWizardState,
@@ -59,7 +59,8 @@ export function FineTuneWizard(props: IFineTuneWizardProps): JSX.Element {
     props.initialModelId ?? null,
     initialWizardState
   );
-  const view = deriveWizard(state, { local, trans });
+  const rules = useServerRules();
+  const view = deriveWizard(state, { local, rules, trans });
   const mounted = useRef(true);
   const uploadAbort = useRef<AbortController | null>(null);
   const tokens = useRef(new TrainingTokenBook());
@@ -280,6 +281,7 @@ export function FineTuneWizard(props: IFineTuneWizardProps): JSX.Element {
     view,
     dispatch,
     local,
+    rules,
     onGoTo: goTo,
     onCancel: props.onCancel,
     headings: headings.current

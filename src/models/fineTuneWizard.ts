@@ -16,6 +16,7 @@ import {
   IHyperparameter,
   IModelCard,
   IPreflightReport,
+  IServerRules,
   ITrainingInstance,
   ITrainingSpec,
   IUploadResult
@@ -316,7 +317,8 @@ export interface IWizardView {
   validation: IHyperparameterValidation;
   instances: ITrainingInstance[];
   instance: ITrainingInstance | null;
-  estimate: ICostEstimate;
+  /** null until a duration assumption is known (the card's, else the server's rules). */
+  estimate: ICostEstimate | null;
   stepDone: Record<WizardStep, boolean>;
   /** Every step is done: Launch may be pressed. */
   complete: boolean;
@@ -337,7 +339,12 @@ function datasetSource(state: IWizardState): DatasetSource | null {
 
 export function deriveWizard(
   state: IWizardState,
-  options: { local: boolean; trans: TranslationBundle }
+  options: {
+    local: boolean;
+    /** The server's rules (`GET /status`); null until it answers. */
+    rules: IServerRules | null;
+    trans: TranslationBundle;
+  }
 ): IWizardView {
   const card = state.card?.kind === 'ready' ? state.card.value : null;
   const training = card?.training ?? null;
@@ -356,6 +363,7 @@ export function deriveWizard(
     fields,
     source,
     lengthSpec,
+    options.rules?.dataset_uri ?? null,
     options.trans
   );
   const datasetRequest =
@@ -381,7 +389,10 @@ export function deriveWizard(
     maxSteps: Number.isInteger(maxSteps) ? maxSteps : null,
     defaultMaxSteps:
       typeof maxStepsSpec?.default === 'number' ? maxStepsSpec.default : null,
-    assumption: training?.duration_assumption,
+    assumption:
+      training?.duration_assumption ??
+      options.rules?.training.duration_assumption ??
+      null,
     local: options.local
   });
   const stepDone: Record<WizardStep, boolean> = {
