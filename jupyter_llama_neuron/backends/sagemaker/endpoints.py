@@ -22,7 +22,6 @@ from ..base import (
     CONFIG_TAG,
     CREATOR_TAG,
     KEEP_UNTIL_TAG,
-    MANAGED_TAG,
     MODEL_ID_TAG,
     TRAINING_JOB_TAG,
     DeploymentConfig,
@@ -33,12 +32,12 @@ from .jumpstart_sdk_v2 import deploy_jumpstart_model, import_sdk
 from .session import AwsSession, utc
 from .tags import (
     MANAGED_FILTER,
+    describe_ours,
     endpoint_tags,
     metric_points,
     minutes_tag,
     search_ours,
     tag_value,
-    tags_of,
     time_tag,
     token_filter,
 )
@@ -136,13 +135,7 @@ class SageMakerEndpoints:
         )
 
     def _describe_raw(self, name: str) -> tuple[dict[str, Any], dict[str, str]]:
-        try:
-            described = self._aws.call("sagemaker", "describe_endpoint", EndpointName=name)
-            tags = tags_of(self._aws, str(described["EndpointArn"]))
-        except NotFound as err:  # absent, or deleted between the two calls
-            raise self._not_ours(name) from err
-        if tags.get(MANAGED_TAG) != "true":
-            raise self._not_ours(name)
+        described, tags = describe_ours(self._aws, "Endpoint", name, self._not_ours(name))
         with self._lock:
             self._ours.add(name)
         return described, tags

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from ...errors import NotFound
 from ..base import (
     AUTO_DELETE_TAG,
     CLIENT_TOKEN_TAG,
@@ -27,6 +28,7 @@ from .session import AwsSession, utc
 
 MANAGED_FILTER = {"Name": f"Tags.{MANAGED_TAG}", "Operator": "Equals", "Value": "true"}
 MAX_METRIC_PAGES = 5
+_DESCRIBE = {"Endpoint": "describe_endpoint", "TrainingJob": "describe_training_job"}
 
 # AWS tag values: letters, digits, spaces and _.:/=+-@ only, at most 256 characters.
 _TAG_VALUE_UNSAFE = re.compile(r"[^\w\s.:/=+\-@]", re.UNICODE)
@@ -146,3 +148,18 @@ def metric_points(aws: AwsSession, params: dict[str, Any]) -> Iterator[tuple[str
         if not page.get("NextToken"):
             break
         params["NextToken"] = page["NextToken"]
+
+
+def describe_ours(
+    aws: AwsSession, resource: str, name: str, not_ours: NotFound
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """``Describe<resource>`` (``Endpoint``, ``TrainingJob``) and its tags; ``not_ours`` (a 404) when it is
+    absent, deleted between the two calls, or lacks our managed tag."""
+    try:
+        described = aws.call("sagemaker", _DESCRIBE[resource], **{f"{resource}Name": name})
+        tags = tags_of(aws, str(described[f"{resource}Arn"]))
+    except NotFound as err:
+        raise not_ours from err
+    if tags.get(MANAGED_TAG) != "true":
+        raise not_ours
+    return described, tags

@@ -10,10 +10,17 @@ from typing import Any
 
 from ...errors import ApiError, Conflict, NotFound
 from ...timestamps import iso
-from ..base import CLIENT_TOKEN_TAG, CREATOR_TAG, MANAGED_TAG, MODEL_ID_TAG, TrainingJob, TrainingRequest
+from ..base import CLIENT_TOKEN_TAG, CREATOR_TAG, MODEL_ID_TAG, TrainingJob, TrainingRequest
 from .jumpstart_sdk_v2 import import_sdk, start_jumpstart_training
 from .session import AwsSession, utc
-from .tags import MANAGED_FILTER, metric_points, search_ours, tags_of, token_filter, training_tags
+from .tags import (
+    MANAGED_FILTER,
+    describe_ours,
+    metric_points,
+    search_ours,
+    token_filter,
+    training_tags,
+)
 from .types import CatalogLike
 
 # Where output goes (under the default bucket), and where SageMaker puts metrics and logs.
@@ -124,14 +131,7 @@ class SageMakerTraining:
         )
 
     def _describe_training_raw(self, name: str) -> tuple[dict[str, Any], dict[str, str]]:
-        try:
-            described = self._aws.call("sagemaker", "describe_training_job", TrainingJobName=name)
-            tags = tags_of(self._aws, str(described["TrainingJobArn"]))
-        except NotFound as err:
-            raise self._training_not_ours(name) from err
-        if tags.get(MANAGED_TAG) != "true":
-            raise self._training_not_ours(name)
-        return described, tags
+        return describe_ours(self._aws, "TrainingJob", name, self._training_not_ours(name))
 
     def _loss_series(self, name: str, start: datetime, end: datetime) -> tuple[list[dict[str, Any]], str]:
         """The training-loss metric SageMaker extracts from the container log (one point per minute at most),
