@@ -10,6 +10,7 @@ export default tseslint.config(
       'coverage',
       'lib',
       '**/*.d.ts',
+      'src/api/schema.ts',
       'ui-tests',
       '**/__tests__',
       '.venv',

@@ -13,11 +13,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
-echo "==> Lint: ruff, mypy, import-linter (layer contracts), eslint, prettier, stylelint"
+echo "==> Lint: ruff, mypy, import-linter (layer contracts), eslint, prettier, stylelint, generated API types"
 ruff check .
 mypy
 lint-imports
 jlpm lint:check
+jlpm check:api-types
 
 echo "==> pytest"
 # One torch thread per process: many processes share 2 cores.

@@ -5,6 +5,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import { IApiClient } from './api/client';
+import { IServerRules } from './api/types';
 import { CostGuardModel } from './models/costGuard';
 import { EndpointsModel } from './models/endpointsModel';
 import { PanelSettings } from './models/panelSettings';
@@ -17,8 +18,10 @@ export interface IPanelServices {
   settings: PanelSettings;
   trans: TranslationBundle;
   notifier: EndpointNotifier | null;
-  /** The training jobs, polled while running (optional: views create their own when absent). */
-  trainingJobs?: TrainingJobsModel | null;
+  /** The training jobs, polled while running. */
+  trainingJobs: TrainingJobsModel;
+  /** The server's rules (`GET /status` `rules`); null until the status answers. */
+  rules: IServerRules | null;
   /** The cost guard (burn, idle times, auto-delete warnings); optional: views work without it. */
   costGuard?: CostGuardModel | null;
   /** JupyterLab's command registry (e.g. `docmanager:open`); absent outside JupyterLab (tests). */
@@ -41,4 +44,9 @@ export function usePanelServices(): IPanelServices {
     );
   }
   return services;
+}
+
+/** The server's rules (parameter specs, name and URI patterns, training assumptions); null until known. */
+export function useServerRules(): IServerRules | null {
+  return usePanelServices().rules;
 }

@@ -2,14 +2,10 @@
  * React hooks shared by the components.
  */
 import { ISignal } from '@lumino/signaling';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 
 import { ICostGuard } from './api/types';
 import { CostGuardModel } from './models/costGuard';
-import {
-  ITrainingJobsSource,
-  TrainingJobsModel
-} from './models/trainingJobsModel';
 
 /** Re-render whenever `signal` emits; returns a counter that changes on every emission. */
 export function useSignal<T>(signal: ISignal<T, unknown>): number {
@@ -36,23 +32,6 @@ export function useNow(intervalMs: number | null): number {
     return () => window.clearInterval(handle);
   }, [intervalMs]);
   return now;
-}
-
-/**
- * The shared training jobs model, or (when the services carry none, e.g. in tests) one owned by the
- * calling component and disposed with it.
- */
-export function useTrainingJobsModel(services: {
-  api: ITrainingJobsSource;
-  trainingJobs?: TrainingJobsModel | null;
-}): TrainingJobsModel {
-  const shared = services.trainingJobs ?? null;
-  const own = useMemo(
-    () => (shared ? null : new TrainingJobsModel({ source: services.api })),
-    [shared, services.api]
-  );
-  useEffect(() => () => own?.dispose(), [own]);
-  return (shared ?? own) as TrainingJobsModel;
 }
 
 /** The cost guard's last answer, re-rendering when it changes; null without a model or before it answers. */

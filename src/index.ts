@@ -142,6 +142,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           notifier,
           trainingJobs,
           costGuard,
+          rules: null,
           commands: app.commands
         };
       }

@@ -27,7 +27,8 @@ function result(text: string): IInvocationResult {
     latency_s: 0.5,
     finish_reason: 'eos',
     ttft_s: 0.1,
-    streamed: true
+    streamed: true,
+    sagemaker_payload: { inputs: 'p', parameters: {} }
   };
 }
 

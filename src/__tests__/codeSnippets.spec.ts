@@ -1,7 +1,6 @@
 import {
   boto3Snippet,
   buildCodeSnippets,
-  renderLlama2Chat,
   sagemakerPayload,
   sagemakerSdkSnippet,
   toPythonLiteral
@@ -63,49 +62,42 @@ describe('copy as code', () => {
     expect(code).toContain('payload = {\n    "inputs":');
   });
 
-  it('uses the server sagemaker_payload when present (exactly this request)', () => {
+  it('uses the answer’s sagemaker_payload when there is one (exactly this request)', async () => {
     const serverPayload = {
       inputs: '<s>[INST] Hi [/INST]',
       parameters: { max_new_tokens: 16 }
     };
-    const snippets = buildCodeSnippets({
-      endpointName: 'chat-ep',
-      request: {
+    const render = jest.fn();
+    const payload = await sagemakerPayload(
+      {
         messages: [{ role: 'user', content: 'Hi' }],
         parameters: { max_new_tokens: 16 }
       },
-      result: { sagemaker_payload: serverPayload }
-    });
+      { sagemaker_payload: serverPayload },
+      render
+    );
+    expect(payload).toBe(serverPayload);
+    expect(render).not.toHaveBeenCalled();
+    const snippets = buildCodeSnippets({ endpointName: 'chat-ep', payload });
     expect(snippets.payload).toBe(serverPayload);
     expect(snippets.boto3).toContain('"inputs": "<s>[INST] Hi [/INST]",');
     expect(snippets.sagemakerSdk).toContain('endpoint_name="chat-ep"');
   });
 
-  it('rebuilds the payload from the request for older servers', () => {
-    expect(
-      sagemakerPayload({ inputs: 'p', parameters: { max_new_tokens: 4 } })
-    ).toEqual({ inputs: 'p', parameters: { max_new_tokens: 4 } });
-    expect(
-      sagemakerPayload(
-        {
-          messages: [
-            { role: 'system', content: 'Be brief.' },
-            { role: 'user', content: 'Hi' }
-          ],
-          parameters: {}
-        },
-        { sagemaker_payload: null }
-      ).inputs
-    ).toBe('<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST]');
-  });
-
-  it("renders Meta's Llama 2 chat template for several turns", () => {
-    expect(
-      renderLlama2Chat([
-        { role: 'user', content: 'Q1' },
-        { role: 'assistant', content: 'A1' },
-        { role: 'user', content: 'Q2' }
-      ])
-    ).toBe('<s>[INST] Q1 [/INST] A1 </s><s>[INST] Q2 [/INST]');
+  it('asks the server to render a request that has no answer yet (no template in the UI)', async () => {
+    const request = {
+      messages: [
+        { role: 'system' as const, content: 'Be brief.' },
+        { role: 'user' as const, content: 'Hi' }
+      ],
+      parameters: {}
+    };
+    const rendered = {
+      inputs: '<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST]',
+      parameters: {}
+    };
+    const render = jest.fn(async () => rendered);
+    expect(await sagemakerPayload(request, null, render)).toBe(rendered);
+    expect(render).toHaveBeenCalledWith(request);
   });
 });

@@ -10,7 +10,13 @@ import { TryItBox } from '../components/TryItBox';
 import { IPanelServices, PanelContext } from '../context';
 import { EndpointsModel } from '../models/endpointsModel';
 import { PanelSettings } from '../models/panelSettings';
-import { card13b, endpoint } from './fixtures';
+import {
+  card13b,
+  endpoint,
+  invocationResult,
+  trainingJobsFor,
+  RULES
+} from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -20,6 +26,8 @@ function services(api: Partial<IApiClient>): IPanelServices {
   const full = api as IApiClient;
   return {
     api: full,
+    rules: RULES,
+    trainingJobs: trainingJobsFor(full),
     endpoints: new EndpointsModel({
       source: {
         listEndpoints: async () => ({ endpoints: [] }),
@@ -117,11 +125,13 @@ describe('TryItBox', () => {
     generated_text: string;
     finish_reason: string | null;
   }): Promise<{ widget: Widget; invoke: jest.Mock }> {
-    const invoke = jest.fn(async () => ({
-      tokens_out: 0,
-      latency_s: 0.1,
-      ...result
-    }));
+    const invoke = jest.fn(async () =>
+      invocationResult(result.generated_text, {
+        tokens_out: 0,
+        latency_s: 0.1,
+        finish_reason: result.finish_reason
+      })
+    );
     const widget = await mount(
       <TryItBox endpoint={endpoint('ep', 'InService')} />,
       {

@@ -5,12 +5,13 @@ import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
 import { IApiClient } from '../api/client';
+import { IEndpoint } from '../api/types';
 import { EndpointRow } from '../components/EndpointRow';
 import { IPanelServices, PanelContext } from '../context';
 import { SERVER_DEFAULT } from '../models/costGuard';
 import { EndpointsModel } from '../models/endpointsModel';
 import { PanelSettings } from '../models/panelSettings';
-import { endpoint } from './fixtures';
+import { endpoint, trainingJobsFor, RULES } from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -19,6 +20,8 @@ import { endpoint } from './fixtures';
 function services(): IPanelServices {
   return {
     api: {} as IApiClient,
+    rules: RULES,
+    trainingJobs: trainingJobsFor({}),
     endpoints: new EndpointsModel({
       source: {
         listEndpoints: async () => ({ endpoints: [] }),
@@ -94,9 +97,15 @@ describe('EndpointRow cost guard', () => {
   });
 
   it('shows no cost guard controls for a server without them', async () => {
+    // An endpoint as a server without the cost guard sent it: none of its fields.
+    const {
+      idle_minutes: _idle,
+      auto_delete_source: _source,
+      ...older
+    } = endpoint('plain', 'InService');
     const widget = await mount(
       <EndpointRow
-        endpoint={endpoint('plain', 'InService')}
+        endpoint={older as IEndpoint}
         now={Date.now()}
         deleting={false}
         onDelete={jest.fn()}

@@ -8,7 +8,6 @@ import {
   defaultConfigForInstance,
   defaultSelection,
   formatCost,
-  isPrecompiled,
   newClientToken,
   optionEnv,
   priceForInstance,
@@ -16,7 +15,9 @@ import {
   suggestEndpointName,
   validateEndpointName
 } from '../models/deployForm';
-import { card13b, MODELS } from './fixtures';
+import { card13b, MODELS, RULES } from './fixtures';
+
+const NAMES = RULES.resource_name;
 
 const tuples = (instance: string): number[][] =>
   configsForInstance(card13b(), instance).map(c => [
@@ -95,21 +96,6 @@ describe('instance types and precompiled tuples', () => {
       n_positions: 2048,
       tensor_parallel_degree: 4
     });
-  });
-
-  it('knows which configurations are precompiled', () => {
-    const base = {
-      instance_type: 'ml.inf2.24xlarge',
-      n_positions: 4096,
-      max_rolling_batch_size: 4,
-      dtype: 'fp16'
-    };
-    expect(
-      isPrecompiled(card13b(), { ...base, tensor_parallel_degree: 8 })
-    ).toBe(true);
-    expect(
-      isPrecompiled(card13b(), { ...base, tensor_parallel_degree: 24 })
-    ).toBe(false);
   });
 });
 
@@ -194,31 +180,54 @@ describe('endpoint names', () => {
   it.each(['a', 'llama-2-13b', 'a--b', 'A1', 'x'.repeat(63)])(
     'accepts %s',
     name => {
-      expect(validateEndpointName(name)).toBeNull();
+      expect(validateEndpointName(name, NAMES)).toBeNull();
     }
   );
 
   it('rejects empty, too long and malformed names', () => {
-    expect(validateEndpointName('')).toBe('empty');
-    expect(validateEndpointName('x'.repeat(64))).toBe('too-long');
+    expect(validateEndpointName('', NAMES)).toBe('empty');
+    expect(validateEndpointName('x'.repeat(64), NAMES)).toBe('too-long');
     for (const bad of ['-abc', 'abc-', 'a_b', 'a.b', 'a b', 'llamä', '--']) {
-      expect(validateEndpointName(bad)).toBe('invalid');
+      expect(validateEndpointName(bad, NAMES)).toBe('invalid');
     }
+  });
+
+  it('follows the server rule, and leaves names to the server until it is known', () => {
+    const shorter = { ...NAMES, max_length: 5 };
+    expect(validateEndpointName('abcdef', shorter)).toBe('too-long');
+    expect(validateEndpointName('a_b', null)).toBeNull();
+    expect(validateEndpointName('', null)).toBe('empty');
   });
 
   it('suggests valid names for every model', () => {
     const now = new Date(Date.UTC(2024, 0, 17, 9, 30, 5));
     expect(
-      suggestEndpointName('meta-textgenerationneuron-llama-2-13b-f', now)
+      suggestEndpointName(
+        'meta-textgenerationneuron-llama-2-13b-f',
+        NAMES.max_length,
+        now
+      )
     ).toBe('llama-2-13b-f-20240117-093005');
     for (const model of MODELS) {
       expect(
-        validateEndpointName(suggestEndpointName(model.id, now))
+        validateEndpointName(
+          suggestEndpointName(model.id, NAMES.max_length, now),
+          NAMES
+        )
       ).toBeNull();
     }
-    const long = suggestEndpointName('x'.repeat(100) + '_weird.id', now);
-    expect(validateEndpointName(long)).toBeNull();
-    expect(validateEndpointName(suggestEndpointName('___', now))).toBeNull();
+    const long = suggestEndpointName(
+      'x'.repeat(100) + '_weird.id',
+      NAMES.max_length,
+      now
+    );
+    expect(validateEndpointName(long, NAMES)).toBeNull();
+    expect(
+      validateEndpointName(
+        suggestEndpointName('___', NAMES.max_length, now),
+        NAMES
+      )
+    ).toBeNull();
   });
 });
 

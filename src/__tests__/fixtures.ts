@@ -3,16 +3,30 @@
  */
 import {
   IEndpoint,
+  IInvocationResult,
   IModelCard,
   IModelSummary,
-  IPrecompiledConfig
+  IPrecompiledConfig,
+  IServerRules
 } from '../api/types';
+import {
+  ITrainingJobsSource,
+  TrainingJobsModel
+} from '../models/trainingJobsModel';
+import SERVER_RULES from './serverRules.json';
 
 const PRICES: Record<string, number> = {
   'ml.inf2.xlarge': 0.99,
   'ml.inf2.8xlarge': 2.36,
   'ml.inf2.24xlarge': 7.79,
   'ml.inf2.48xlarge': 15.58
+};
+
+const NEURON_CORES: Record<string, number> = {
+  'ml.inf2.xlarge': 2,
+  'ml.inf2.8xlarge': 2,
+  'ml.inf2.24xlarge': 12,
+  'ml.inf2.48xlarge': 24
 };
 
 function summary(
@@ -39,7 +53,8 @@ function summary(
       : `Llama 2 ${params} pretrained text model, compiled for AWS Inferentia2.`,
     keywords: ['llama', 'llama-2', 'meta', 'inferentia2', 'text-generation'],
     eula_accepted: false,
-    allowed: true
+    allowed: true,
+    gated: true
   };
 }
 
@@ -96,7 +111,9 @@ function config(
     tensor_parallel_degree: tp,
     dtype: 'fp16',
     price_per_hour: PRICES[instance],
-    is_default: isDefault
+    is_default: isDefault,
+    confirmed: true,
+    allowed: true
   };
 }
 
@@ -128,7 +145,7 @@ export function card13b(): IModelCard {
     ].map(instance => ({
       instance_type: instance,
       price_per_hour: PRICES[instance],
-      neuron_cores: null,
+      neuron_cores: NEURON_CORES[instance],
       vcpus: null,
       memory_gib: null,
       accelerator_memory_gib: null
@@ -195,6 +212,42 @@ export function endpoint(
     cost_so_far: 0.02,
     last_invoked_at: null,
     typical_minutes: 12,
+    idle_minutes: null,
+    idle_capped: false,
+    last_activity_at: null,
+    auto_delete_idle_minutes: 60,
+    auto_delete_source: 'server',
+    keep_until: null,
+    deletes_at: null,
+    warning: false,
     ...extra
   };
 }
+
+/** An invocation answer as the server sends it (every field present). */
+export function invocationResult(
+  text: string,
+  extra: Partial<IInvocationResult> = {}
+): IInvocationResult {
+  return {
+    generated_text: text,
+    tokens_out: 4,
+    latency_s: 0.4,
+    ttft_s: 0.05,
+    finish_reason: 'length',
+    streamed: false,
+    sagemaker_payload: { inputs: 'p', parameters: {} },
+    ...extra
+  };
+}
+
+/** The panel's training jobs model over a (partial) fake API; held-out prompts stay in memory. */
+export function trainingJobsFor(api: object): TrainingJobsModel {
+  return new TrainingJobsModel({
+    source: api as ITrainingJobsSource,
+    promptStore: null
+  });
+}
+
+/** The server's rules exactly as `GET /status` sends them (checked against the server by pytest). */
+export const RULES = SERVER_RULES as IServerRules;

@@ -36,7 +36,9 @@ function entry(endpoint: string, inputs: string, at = new Date(0)) {
       tokens_out: 4,
       latency_s: 0.4,
       finish_reason: 'length',
-      ttft_s: 0.05
+      ttft_s: 0.05,
+      streamed: false,
+      sagemaker_payload: { inputs, parameters: { max_new_tokens: 8 } }
     },
     now: at
   });
@@ -132,7 +134,10 @@ describe('HistoryStore', () => {
         generated_text: '',
         tokens_out: 0,
         latency_s: 0.1,
-        finish_reason: 'eos_immediately'
+        finish_reason: 'eos_immediately',
+        ttft_s: null,
+        streamed: false,
+        sagemaker_payload: { inputs: '', parameters: {} }
       }
     });
     expect(chat.mode).toBe('chat');

@@ -5,23 +5,29 @@ import {
   defaultParameterValues,
   estimateTokens,
   IParameterValues,
-  parameterSpec,
-  PARAMETER_SPECS,
+  parameterWarnings,
   parseStopSequences,
   rangeText,
   validateParameters,
   valuesFromParameters
 } from '../models/inferenceParameters';
+import { RULES } from './fixtures';
 
 const trans = nullTranslator.load('jupyter_llama_neuron');
+// The server's rules, as GET /status sends them.
+const R = RULES.inference_parameters;
 
 function values(patch: Partial<IParameterValues> = {}): IParameterValues {
-  return { ...defaultParameterValues(), ...patch };
+  return { ...defaultParameterValues(R), ...patch };
+}
+
+function parameterSpec(name: string) {
+  return R.parameters.find(spec => spec.name === name)!;
 }
 
 describe('inference parameters', () => {
   it('lists every supported parameter once', () => {
-    expect(PARAMETER_SPECS.map(spec => spec.name).sort()).toEqual(
+    expect(R.parameters.map(spec => spec.name).sort()).toEqual(
       [
         'do_sample',
         'early_stopping',
@@ -39,18 +45,24 @@ describe('inference parameters', () => {
   });
 
   it('defaults send only max_new_tokens (greedy)', () => {
-    const result = validateParameters(values(), 1024, trans);
+    const result = validateParameters(values(), 1024, R, trans);
     expect(result.errors).toEqual({});
     expect(result.parameters).toEqual({ max_new_tokens: 64 });
   });
 
   it('sends sampling values only when do_sample is on', () => {
-    const off = validateParameters(values({ temperature: '0' }), 1024, trans);
+    const off = validateParameters(
+      values({ temperature: '0' }),
+      1024,
+      R,
+      trans
+    );
     expect(off.errors).toEqual({});
     expect(off.parameters).toEqual({ max_new_tokens: 64 });
     const on = validateParameters(
       values({ do_sample: true, top_k: '50' }),
       1024,
+      R,
       trans
     );
     expect(on.parameters).toEqual({
@@ -66,12 +78,14 @@ describe('inference parameters', () => {
     const ok = validateParameters(
       values({ max_new_tokens: '1024', max_length: '1024' }),
       1024,
+      R,
       trans
     );
     expect(ok.errors).toEqual({});
     const tooMany = validateParameters(
       values({ max_new_tokens: '1025', max_length: '2000' }),
       1024,
+      R,
       trans
     );
     expect(tooMany.parameters).toBeNull();
@@ -83,15 +97,16 @@ describe('inference parameters', () => {
     );
     // Unknown context: Llama 2's 4096.
     expect(
-      validateParameters(values({ max_new_tokens: '4096' }), null, trans).errors
+      validateParameters(values({ max_new_tokens: '4096' }), null, R, trans)
+        .errors
     ).toEqual({});
   });
 
   it('rejects empty, fractional and non-numeric max_new_tokens', () => {
     for (const bad of ['', '0', '1.5', 'ten', '-3', '1e3']) {
       expect(
-        validateParameters(values({ max_new_tokens: bad }), 2048, trans).errors
-          .max_new_tokens
+        validateParameters(values({ max_new_tokens: bad }), 2048, R, trans)
+          .errors.max_new_tokens
       ).toMatch(/from 1 to 2048/);
     }
   });
@@ -100,6 +115,7 @@ describe('inference parameters', () => {
     const result = validateParameters(
       values({ do_sample: true, temperature: '0', top_p: '1' }),
       1024,
+      R,
       trans
     );
     expect(result.errors.temperature).toBe(
@@ -112,6 +128,7 @@ describe('inference parameters', () => {
       validateParameters(
         values({ do_sample: true, temperature: '1.2', top_p: '0.999' }),
         1024,
+        R,
         trans
       ).errors
     ).toEqual({});
@@ -126,6 +143,7 @@ describe('inference parameters', () => {
         no_repeat_ngram_size: '1'
       }),
       1024,
+      R,
       trans
     );
     expect(result.errors.top_k).toMatch(/≥ 1/);
@@ -140,6 +158,7 @@ describe('inference parameters', () => {
         early_stopping: true
       }),
       1024,
+      R,
       trans
     );
     expect(ok.parameters).toEqual({
@@ -155,6 +174,7 @@ describe('inference parameters', () => {
     const ok = validateParameters(
       values({ stop: 'a\nb\nc\nd', return_full_text: true }),
       1024,
+      R,
       trans
     );
     expect(ok.parameters).toEqual({
@@ -165,16 +185,17 @@ describe('inference parameters', () => {
     const tooMany = validateParameters(
       values({ stop: 'a\nb\nc\nd\ne' }),
       1024,
+      R,
       trans
     );
     expect(tooMany.errors.stop).toBe('stop: at most 4 sequences (got 5).');
   });
 
   it('describes ranges in words', () => {
-    expect(rangeText(parameterSpec('do_sample'), 1024, trans)).toBe(
+    expect(rangeText(parameterSpec('do_sample'), 1024, R, trans)).toBe(
       'on or off'
     );
-    expect(rangeText(parameterSpec('max_new_tokens'), 2048, trans)).toBe(
+    expect(rangeText(parameterSpec('max_new_tokens'), 2048, R, trans)).toBe(
       'a whole number from 1 to 2048'
     );
   });
@@ -187,18 +208,78 @@ describe('inference parameters', () => {
       top_p: 0.5,
       stop: ['###']
     };
-    const form = valuesFromParameters(parameters);
+    const form = valuesFromParameters(parameters, R);
     expect(form.max_new_tokens).toBe('32');
     expect(form.do_sample).toBe(true);
     expect(form.top_k).toBe('');
-    expect(validateParameters(form, 1024, trans).parameters).toEqual(
+    expect(validateParameters(form, 1024, R, trans).parameters).toEqual(
       parameters
     );
-    const greedy = valuesFromParameters({ max_new_tokens: 10 });
+    const greedy = valuesFromParameters({ max_new_tokens: 10 }, R);
     expect(greedy.temperature).toBe('0.6');
-    expect(validateParameters(greedy, 1024, trans).parameters).toEqual({
+    expect(validateParameters(greedy, 1024, R, trans).parameters).toEqual({
       max_new_tokens: 10
     });
+  });
+});
+
+describe('server rules', () => {
+  it('starts the form at the server defaults, and sends nothing without the rules', () => {
+    expect(defaultParameterValues(R)).toMatchObject({
+      max_new_tokens: '64',
+      temperature: '0.6',
+      top_p: '0.9',
+      top_k: '',
+      do_sample: false
+    });
+    expect(defaultParameterValues(null).max_new_tokens).toBe('');
+    expect(
+      validateParameters(values(), 1024, null, trans).parameters
+    ).toBeNull();
+  });
+
+  it('follows a changed rule (the UI keeps no copy)', () => {
+    const tighter = {
+      ...R,
+      max_stop_sequences: 2,
+      parameters: R.parameters.map(spec =>
+        spec.name === 'top_k' ? { ...spec, min: 5 } : spec
+      )
+    };
+    const result = validateParameters(
+      values({ do_sample: true, top_k: '3', stop: 'a\nb\nc' }),
+      1024,
+      tighter,
+      trans
+    );
+    expect(result.errors.top_k).toBe(
+      'top_k must be a whole number ≥ 5, or empty.'
+    );
+    expect(result.errors.stop).toBe('stop: at most 2 sequences (got 3).');
+  });
+
+  it('warns above the server’s warn_above, with its reason, only when sent', () => {
+    const temperature = parameterSpec('temperature');
+    expect(temperature.warn_above).not.toBeNull();
+    const limit = temperature.warn_above!;
+    const hot = values({ do_sample: true, temperature: '5' });
+    // Valid (the server accepts it) but warned about.
+    expect(validateParameters(hot, 1024, R, trans).errors).toEqual({});
+    expect(parameterWarnings(hot, R, trans)).toEqual({
+      temperature: `temperature above ${limit.value}: ${limit.reason}`
+    });
+    expect(
+      parameterWarnings(
+        values({ do_sample: true, temperature: String(limit.value) }),
+        R,
+        trans
+      )
+    ).toEqual({});
+    // Not sent while do_sample is off: nothing to warn about.
+    expect(parameterWarnings(values({ temperature: '5' }), R, trans)).toEqual(
+      {}
+    );
+    expect(parameterWarnings(hot, null, trans)).toEqual({});
   });
 });
 
@@ -218,12 +299,12 @@ describe('context fit', () => {
 
   it('warns when prompt plus max_new_tokens exceed n_positions', () => {
     const prompt = 'x'.repeat(3500); // about 1001 tokens
-    expect(checkContextFit(prompt, 64, 1024).fits).toBe(false);
-    expect(checkContextFit(prompt, 64, 4096)).toMatchObject({
+    expect(checkContextFit(prompt, 64, 1024, R).fits).toBe(false);
+    expect(checkContextFit(prompt, 64, 4096, R)).toMatchObject({
       fits: true,
       limit: 4096,
       maxNewTokens: 64
     });
-    expect(checkContextFit('short', 64, null).limit).toBe(4096);
+    expect(checkContextFit('short', 64, null, R).limit).toBe(4096);
   });
 });

@@ -1,8 +1,12 @@
 import {
+  defaultMaxNewTokens,
   endedImmediately,
   maxNewTokensLimit,
   validateMaxNewTokens
 } from '../models/invocation';
+import { RULES } from './fixtures';
+
+const R = RULES.inference_parameters;
 
 describe('try it rules', () => {
   const result = (text: string, finish: string | null = 'length') => ({
@@ -20,14 +24,21 @@ describe('try it rules', () => {
   });
 
   it('validates max_new_tokens against the context length', () => {
-    expect(validateMaxNewTokens('64', 1024)).toBeNull();
-    expect(validateMaxNewTokens('1024', 1024)).toBeNull();
-    expect(validateMaxNewTokens('1025', 1024)).toBe('too-large');
-    expect(validateMaxNewTokens('0', 1024)).toBe('too-small');
-    expect(validateMaxNewTokens('1.5', 1024)).toBe('not-integer');
-    expect(validateMaxNewTokens('', 1024)).toBe('not-integer');
-    expect(validateMaxNewTokens('4096', null)).toBeNull();
-    expect(validateMaxNewTokens('4097', null)).toBe('too-large');
-    expect(maxNewTokensLimit(2048)).toBe(2048);
+    expect(validateMaxNewTokens('64', 1024, R)).toBeNull();
+    expect(validateMaxNewTokens('1024', 1024, R)).toBeNull();
+    expect(validateMaxNewTokens('1025', 1024, R)).toBe('too-large');
+    expect(validateMaxNewTokens('0', 1024, R)).toBe('too-small');
+    expect(validateMaxNewTokens('1.5', 1024, R)).toBe('not-integer');
+    expect(validateMaxNewTokens('', 1024, R)).toBe('not-integer');
+    expect(validateMaxNewTokens('4096', null, R)).toBeNull();
+    expect(validateMaxNewTokens('4097', null, R)).toBe('too-large');
+    expect(maxNewTokensLimit(2048, R)).toBe(2048);
+    // Unknown context: the server's (Llama 2's 4096).
+    expect(maxNewTokensLimit(null, R)).toBe(R.context_length);
+  });
+
+  it('starts at the server default, empty until the rules are known', () => {
+    expect(defaultMaxNewTokens(R)).toBe('64');
+    expect(defaultMaxNewTokens(null)).toBe('');
   });
 });

@@ -14,7 +14,7 @@ import {
 import { IPanelCommands, IPanelServices, PanelContext } from '../context';
 import { EndpointsModel } from '../models/endpointsModel';
 import { PanelSettings } from '../models/panelSettings';
-import { endpoint } from './fixtures';
+import { endpoint, trainingJobsFor, RULES } from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -28,6 +28,8 @@ function services(
 ): IPanelServices {
   return {
     api: api as IApiClient,
+    rules: RULES,
+    trainingJobs: trainingJobsFor(api),
     endpoints: new EndpointsModel({
       source: {
         listEndpoints: async () => ({ endpoints: [] }),

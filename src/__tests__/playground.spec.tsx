@@ -18,7 +18,7 @@ import { IPanelServices, PanelContext } from '../context';
 import { EndpointsModel } from '../models/endpointsModel';
 import { PanelNavigator } from '../models/panelNavigator';
 import { PanelSettings } from '../models/panelSettings';
-import { endpoint, MODELS } from './fixtures';
+import { endpoint, MODELS, trainingJobsFor, RULES } from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -38,7 +38,10 @@ const CHAT_EP = endpoint('chat-ep', 'InService', {
 });
 const CREATING_EP = endpoint('new-ep', 'Creating');
 
-function answer(text: string, extra: Partial<IInvocationResult> = {}) {
+function answer(
+  text: string,
+  extra: Partial<IInvocationResult> = {}
+): IInvocationResult {
   return {
     generated_text: text,
     tokens_out: 4,
@@ -46,7 +49,7 @@ function answer(text: string, extra: Partial<IInvocationResult> = {}) {
     ttft_s: 0.25,
     finish_reason: 'eos',
     streamed: true,
-    sagemaker_payload: null,
+    sagemaker_payload: { inputs: text, parameters: {} },
     ...extra
   };
 }
@@ -66,6 +69,8 @@ async function servicesWith(
   return {
     api: { streamInvocation: jest.fn(stream) } as unknown as IApiClient,
     endpoints,
+    rules: RULES,
+    trainingJobs: trainingJobsFor({}),
     settings: new PanelSettings(),
     trans: nullTranslator.load('jupyter_llama_neuron'),
     notifier: null

@@ -12,7 +12,7 @@ import { TokenHistogram } from '../components/TokenHistogram';
 import { IPanelServices, PanelContext } from '../context';
 import { EndpointsModel } from '../models/endpointsModel';
 import { PanelSettings } from '../models/panelSettings';
-import { endpoint } from './fixtures';
+import { endpoint, trainingJobsFor, RULES } from './fixtures';
 
 (
   globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
@@ -21,6 +21,8 @@ import { endpoint } from './fixtures';
 function services(): IPanelServices {
   return {
     api: {} as IApiClient,
+    rules: RULES,
+    trainingJobs: trainingJobsFor({}),
     endpoints: new EndpointsModel({
       source: {
         listEndpoints: async () => ({ endpoints: [] }),
@@ -246,7 +248,8 @@ describe('PreflightReport', () => {
       truncated_records: 3,
       truncated_share: 0.0349,
       heldout_prompts: [],
-      heldout_suggestion: { count: 8, note: 'Hold out the last 8 records.' }
+      heldout_suggestion: { count: 8, note: 'Hold out the last 8 records.' },
+      source: { kind: 'pasted', filename: 'train.jsonl' }
     };
     const onUse = jest.fn();
     const widget = await mount(

@@ -1,4 +1,10 @@
-import { parseSse, SseParser } from '../models/sse';
+import { ISseEvent, SseParser } from '../models/sse';
+
+/** A complete event stream parsed at once. */
+function parseSse(text: string): ISseEvent[] {
+  const parser = new SseParser();
+  return [...parser.feed(text), ...parser.end()];
+}
 
 const STREAM =
   'event: token\ndata: {"text": "Hel"}\n\n' +

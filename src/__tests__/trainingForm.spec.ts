@@ -10,7 +10,7 @@ import {
   estimateTrainingCost,
   fineTuneChoices,
   formatDefault,
-  hasLocalMeaning,
+  localMeaning,
   isS3Uri,
   parseHyperparameter,
   rangeText,
@@ -18,16 +18,15 @@ import {
   trainingInstances,
   TrainingTokenBook,
   validateDatasetFields,
-  validateHyperparameter,
   validateHyperparameters
 } from '../models/trainingForm';
-import { MODELS } from './fixtures';
+import { MODELS, RULES } from './fixtures';
 
 const trans = nullTranslator.load('jupyter_llama_neuron');
 
 function hp(
   name: string,
-  type: string,
+  type: IHyperparameter['type'],
   value: IHyperparameter['default'],
   extra: Partial<IHyperparameter> = {}
 ): IHyperparameter {
@@ -105,7 +104,6 @@ describe('hyperparameters', () => {
       preprocessing_num_workers: 'None'
     });
     expect(formatDefault(hp('x', 'float', 0.1))).toBe('0.1');
-    expect(formatDefault(hp('x', 'float', null))).toBe('');
   });
 
   it('names the range, the minimum or the options', () => {
@@ -134,10 +132,6 @@ describe('hyperparameters', () => {
   });
 
   it('gives one message per invalid field, naming what is allowed', () => {
-    expect(validateHyperparameter(SPECS[2], '1', trans)).toBe(
-      'max_steps must be an integer of at least 2.'
-    );
-    expect(validateHyperparameter(SPECS[2], '3', trans)).toBeNull();
     const result = validateHyperparameters(
       SPECS,
       {
@@ -171,11 +165,12 @@ describe('hyperparameters', () => {
     });
   });
 
-  it('knows which hyperparameters mean something locally', () => {
-    expect(hasLocalMeaning('learning_rate')).toBe(true);
-    expect(hasLocalMeaning('max_steps')).toBe(true);
-    expect(hasLocalMeaning('mixed_precision')).toBe(false);
-    expect(hasLocalMeaning('tensor_parallel_degree')).toBe(false);
+  it('knows from the server which hyperparameters mean something locally', () => {
+    const local = RULES.training.local_hyperparameters;
+    expect(localMeaning('learning_rate', local)).toContain('LoRA');
+    expect(localMeaning('max_steps', local)).toBeTruthy();
+    expect(localMeaning('mixed_precision', local)).toBeNull();
+    expect(localMeaning('tensor_parallel_degree', local)).toBeNull();
   });
 });
 
@@ -194,14 +189,17 @@ describe('dataset step', () => {
   };
 
   it('accepts S3 URIs the server accepts', () => {
-    expect(isS3Uri('s3://my-bucket/data/train.jsonl')).toBe(true);
-    expect(isS3Uri('s3://my-bucket')).toBe(true);
-    expect(isS3Uri('s3://My_Bucket/x')).toBe(false);
-    expect(isS3Uri('https://my-bucket.s3.amazonaws.com/x')).toBe(false);
+    const rule = RULES.dataset_uri;
+    expect(isS3Uri('s3://my-bucket/data/train.jsonl', rule)).toBe(true);
+    expect(isS3Uri('s3://my-bucket', rule)).toBe(true);
+    expect(isS3Uri('s3://My_Bucket/x', rule)).toBe(false);
+    expect(isS3Uri('https://my-bucket.s3.amazonaws.com/x', rule)).toBe(false);
   });
 
   it('validates the source, max_input_length, held-out rows and the template', () => {
-    expect(validateDatasetFields(fields, upload, SPECS[0], trans)).toEqual({});
+    expect(
+      validateDatasetFields(fields, upload, SPECS[0], RULES.dataset_uri, trans)
+    ).toEqual({});
     const errors = validateDatasetFields(
       {
         ...fields,
@@ -211,6 +209,7 @@ describe('dataset step', () => {
       },
       null,
       SPECS[0],
+      RULES.dataset_uri,
       trans
     );
     expect(Object.keys(errors).sort()).toEqual([
@@ -225,6 +224,7 @@ describe('dataset step', () => {
         fields,
         { kind: 's3', uri: 's3://BAD' },
         SPECS[0],
+        RULES.dataset_uri,
         trans
       ).source
     ).toContain('s3://');
@@ -233,6 +233,7 @@ describe('dataset step', () => {
         { ...fields, template: 'Q: {instruction}' },
         upload,
         SPECS[0],
+        RULES.dataset_uri,
         trans
       ).template
     ).toContain('{response}');
@@ -286,9 +287,13 @@ describe('instances and cost', () => {
       pricePerHour: 28.497,
       maxSteps: 20,
       defaultMaxSteps: 20,
-      assumption: TRAINING.duration_assumption,
+      assumption: TRAINING.duration_assumption ?? null,
       local: false
     });
+    expect(estimate).not.toBeNull();
+    if (!estimate) {
+      return;
+    }
     expect(estimate.secondsPerStep).toBe(540);
     expect(estimate.minutes).toBe(180);
     expect(estimate.cost).toBeCloseTo(85.491, 3);
@@ -299,33 +304,43 @@ describe('instances and cost', () => {
       pricePerHour: 28.497,
       maxSteps: 40,
       defaultMaxSteps: 20,
-      assumption: TRAINING.duration_assumption,
+      assumption: TRAINING.duration_assumption ?? null,
       local: false
     });
-    expect(doubled.cost).toBeCloseTo(2 * estimate.cost!, 6);
-    expect(doubled.basis).toContain('170 minutes');
+    expect(doubled!.cost).toBeCloseTo(2 * estimate.cost!, 6);
+    expect(doubled!.basis).toContain('170 minutes');
   });
 
-  it('says the cost is unknown without a price, and zero in local mode', () => {
+  it('says the cost is unknown without a price or an assumption, and zero in local mode', () => {
     expect(
       estimateTrainingCost({
         pricePerHour: null,
         maxSteps: 20,
         defaultMaxSteps: 20,
+        assumption: RULES.training.duration_assumption,
+        local: false
+      })?.cost
+    ).toBeNull();
+    // No assumption (neither the card's nor the server's yet): no estimate at all.
+    expect(
+      estimateTrainingCost({
+        pricePerHour: 28.497,
+        maxSteps: 20,
+        defaultMaxSteps: 20,
         assumption: null,
         local: false
-      }).cost
+      })
     ).toBeNull();
     const local = estimateTrainingCost({
       pricePerHour: 28.497,
       maxSteps: 20,
       defaultMaxSteps: 20,
-      assumption: TRAINING.duration_assumption,
+      assumption: TRAINING.duration_assumption ?? null,
       local: true
     });
-    expect(local.cost).toBe(0);
-    expect(local.minutes).toBe(2);
-    expect(describeAssumption(local, trans)).toBe(
+    expect(local!.cost).toBe(0);
+    expect(local!.minutes).toBe(2);
+    expect(describeAssumption(local!, trans)).toBe(
       'assumption: 6 s per step × 20 steps ≈ 2 min'
     );
   });

@@ -9,7 +9,7 @@ import {
   IInvocationRequest,
   IModelSummary
 } from '../api/types';
-import { usePanelServices } from '../context';
+import { usePanelServices, useServerRules } from '../context';
 import { useSignal } from '../hooks';
 import { isChatEndpoint } from '../models/chatState';
 import {
@@ -75,6 +75,7 @@ function contextOf(endpoint: IEndpoint | null): number | null {
  */
 export function CompareView(props: ICompareViewProps): JSX.Element {
   const { api, endpoints, trans } = usePanelServices();
+  const rules = useServerRules()?.inference_parameters ?? null;
   useSignal(endpoints.changed);
   const inService = endpoints.endpoints.filter(
     endpoint => endpoint.status === 'InService'
@@ -83,9 +84,9 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   const [nameB, setNameB] = useState<string | null>(null);
   const [promptsText, setPromptsText] = useState('');
   const [fileNote, setFileNote] = useState<string | null>(null);
-  const [values, setValues] = useState<IParameterValues>(
-    defaultParameterValues
-  );
+  // null: untouched, the server's defaults (known once the status answers).
+  const [typedValues, setValues] = useState<IParameterValues | null>(null);
+  const values = typedValues ?? defaultParameterValues(rules);
   const [rows, setRows] = useState<ICompareRow[]>([]);
   const [labels, setLabels] = useState<ICompareLabels>({ a: '', b: '' });
   const [running, setRunning] = useState(false);
@@ -130,7 +131,7 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
     (value): value is number => value !== null
   );
   const contextLength = limits.length > 0 ? Math.min(...limits) : null;
-  const validation = validateParameters(values, contextLength, trans);
+  const validation = validateParameters(values, contextLength, rules, trans);
   const prompts = parsePromptLines(promptsText);
   const canRun =
     !running &&

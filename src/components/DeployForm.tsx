@@ -8,7 +8,7 @@ import {
   IPrecompiledConfig,
   IStatus
 } from '../api/types';
-import { usePanelServices } from '../context';
+import { usePanelServices, useServerRules } from '../context';
 import { useCostGuard } from '../hooks';
 import {
   autoDeleteOptions,
@@ -52,6 +52,7 @@ export interface IDeployFormProps {
  */
 export function DeployForm(props: IDeployFormProps): JSX.Element {
   const { api, trans, settings, costGuard } = usePanelServices();
+  const nameRule = useServerRules()?.resource_name ?? null;
   const guard = useCostGuard(costGuard);
   const { card, status } = props;
   const backend = status?.backend ?? 'sagemaker';
@@ -66,7 +67,7 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
     initial ? configKey(initial) : ''
   );
   const [endpointName, setEndpointName] = useState(() =>
-    suggestEndpointName(card.id)
+    suggestEndpointName(card.id, nameRule?.max_length)
   );
   const [autoDelete, setAutoDelete] = useState(() => {
     const preferred = settings.values.autoDeleteIdleMinutes;
@@ -81,7 +82,9 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
   const selected: IPrecompiledConfig | null =
     configs.find(config => configKey(config) === selectedKey) ?? null;
   const trimmedName = endpointName.trim();
-  const nameProblem = trimmedName ? validateEndpointName(trimmedName) : null;
+  const nameProblem = trimmedName
+    ? validateEndpointName(trimmedName, nameRule)
+    : null;
   const price = selected
     ? priceForInstance(card, selected.instance_type)
     : null;
@@ -350,11 +353,9 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
           role={nameProblem ? 'alert' : undefined}
         >
           {nameProblem === 'too-long'
-            ? trans.__('At most 63 characters.')
+            ? trans.__('At most %1 characters.', nameRule?.max_length ?? '')
             : nameProblem === 'invalid'
-              ? trans.__(
-                  'Use letters, digits and hyphens; start and end with a letter or digit.'
-                )
+              ? nameRule?.message
               : trans.__('Leave empty to let the server choose a name.')}
         </span>
       </div>

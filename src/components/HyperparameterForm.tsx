@@ -2,10 +2,10 @@ import { Button, HTMLSelect } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { IHyperparameter } from '../api/types';
-import { usePanelServices } from '../context';
+import { usePanelServices, useServerRules } from '../context';
 import {
   formatDefault,
-  hasLocalMeaning,
+  localMeaning,
   HyperparameterValues,
   rangeText
 } from '../models/trainingForm';
@@ -29,7 +29,12 @@ export function HyperparameterForm(
   props: IHyperparameterFormProps
 ): JSX.Element {
   const { trans } = usePanelServices();
-  const { specs, values, errors, local } = props;
+  const { specs, values, errors } = props;
+  // What each hyperparameter means locally: the server's (null outside local mode or before it answers).
+  const rules = useServerRules();
+  const localRules = props.local
+    ? (rules?.training.local_hyperparameters ?? null)
+    : null;
 
   return (
     <fieldset
@@ -37,10 +42,14 @@ export function HyperparameterForm(
       data-testid="llama-neuron-hyperparameters"
     >
       <legend>{trans.__('Hyperparameters')}</legend>
-      {local && (
+      {localRules && (
         <p className="jp-LlamaNeuron-muted">
           {trans.__(
-            'Local mode trains LoRA adapters on the small stand-in model: only learning_rate, max_steps, per_device_train_batch_size and max_input_length apply there (values left at the SageMaker default take local defaults). The others are sent to SageMaker only and are marked "no local meaning".'
+            'Local mode trains %1 on the small stand-in model: only %2 apply there. %3 The others are sent to SageMaker only and are marked "%4".',
+            localRules.method,
+            localRules.settings.map(item => item.name).join(', '),
+            localRules.note,
+            localRules.other_meaning
           )}
         </p>
       )}
@@ -51,7 +60,8 @@ export function HyperparameterForm(
           const errorId = `${id}-error`;
           const error = errors[spec.name];
           const value = values[spec.name] ?? formatDefault(spec);
-          const inert = local && !hasLocalMeaning(spec.name);
+          const inert =
+            !!localRules && localMeaning(spec.name, localRules) === null;
           const common = {
             id,
             'data-testid': `llama-neuron-hyperparameter-${spec.name}`,
@@ -68,7 +78,7 @@ export function HyperparameterForm(
                 <code>{spec.name}</code>
                 {inert && (
                   <span className="jp-LlamaNeuron-badge jp-LlamaNeuron-badge-warn">
-                    {trans.__('no local meaning')}
+                    {localRules?.other_meaning}
                   </span>
                 )}
               </label>

@@ -1,5 +1,11 @@
 import { Notification } from '@jupyterlab/apputils';
-import React, { useCallback, useEffect, useRef, useState } from 'react';
+import React, {
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState
+} from 'react';
 
 import { ApiRequestError, toApiRequestError } from '../api/client';
 import {
@@ -9,7 +15,7 @@ import {
   IModelSummary,
   IStatus
 } from '../api/types';
-import { usePanelServices } from '../context';
+import { PanelContext, usePanelServices } from '../context';
 import {
   DEFAULT_CATALOG_FILTER,
   ICatalogFilter
@@ -329,6 +335,10 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
   };
   const catalogModels = models.kind === 'ready' ? models.value : NO_MODELS;
 
+  // The views below read the server's rules from the context once the status has answered.
+  const rules = status.kind === 'ready' ? status.value.rules : null;
+  const withRules = useMemo(() => ({ ...services, rules }), [services, rules]);
+
   const pageCard =
     page.kind === 'list' ? null : (cards[page.modelId] ?? LOADING);
   const eulaCard =
@@ -338,171 +348,178 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
       : null;
 
   return (
-    <div className="jp-LlamaNeuron-panel-body" data-testid="llama-neuron-panel">
-      <BackendHeader status={status} onRetry={() => void loadStatus()} />
+    <PanelContext.Provider value={withRules}>
       <div
-        className="jp-LlamaNeuron-tabs"
-        role="tablist"
-        aria-label={trans.__('Llama 2 on Neuron sections')}
+        className="jp-LlamaNeuron-panel-body"
+        data-testid="llama-neuron-panel"
       >
-        {TABS.map(value => (
-          <button
-            key={value}
-            ref={element => {
-              tabRefs.current[value] = element;
-            }}
-            type="button"
-            role="tab"
-            id={`jp-LlamaNeuron-tab-${value}`}
-            aria-selected={tab === value}
-            aria-controls={`jp-LlamaNeuron-tabpanel-${value}`}
-            tabIndex={tab === value ? 0 : -1}
-            className={`jp-LlamaNeuron-tab ${tab === value ? 'jp-mod-active' : ''}`}
-            data-testid={`llama-neuron-tab-${value}`}
-            onClick={() => setTab(value)}
-            onKeyDown={onTabKeyDown}
-          >
-            {tabLabel(value)}
-          </button>
-        ))}
-      </div>
-
-      <div
-        role="tabpanel"
-        id="jp-LlamaNeuron-tabpanel-catalog"
-        aria-labelledby="jp-LlamaNeuron-tab-catalog"
-        hidden={tab !== 'catalog'}
-        className="jp-LlamaNeuron-tabpanel"
-      >
-        {page.kind === 'list' && (
-          <CatalogView
-            models={models}
-            filter={filter}
-            local={local}
-            onFilterChange={setFilter}
-            onOpenModel={openModel}
-            onRetry={() => void loadModels()}
-          />
-        )}
-        {pageCard && pageCard.kind === 'loading' && (
-          <p className="jp-LlamaNeuron-muted" role="status">
-            {trans.__('Loading the model card…')}
-          </p>
-        )}
-        {pageCard && pageCard.kind === 'error' && page.kind !== 'list' && (
-          <>
-            <ErrorBanner
-              error={pageCard.error}
-              title={trans.__('Could not load the model card')}
-              onRetry={() => void loadCard(page.modelId)}
-            />
+        <BackendHeader status={status} onRetry={() => void loadStatus()} />
+        <div
+          className="jp-LlamaNeuron-tabs"
+          role="tablist"
+          aria-label={trans.__('Llama 2 on Neuron sections')}
+        >
+          {TABS.map(value => (
             <button
+              key={value}
+              ref={element => {
+                tabRefs.current[value] = element;
+              }}
               type="button"
-              className="jp-LlamaNeuron-link-button"
-              onClick={() => setPage({ kind: 'list' })}
+              role="tab"
+              id={`jp-LlamaNeuron-tab-${value}`}
+              aria-selected={tab === value}
+              aria-controls={`jp-LlamaNeuron-tabpanel-${value}`}
+              tabIndex={tab === value ? 0 : -1}
+              className={`jp-LlamaNeuron-tab ${tab === value ? 'jp-mod-active' : ''}`}
+              data-testid={`llama-neuron-tab-${value}`}
+              onClick={() => setTab(value)}
+              onKeyDown={onTabKeyDown}
             >
-              {trans.__('← Back to catalog')}
+              {tabLabel(value)}
             </button>
-          </>
-        )}
-        {pageCard && pageCard.kind === 'ready' && page.kind === 'detail' && (
-          <ModelDetail
-            card={pageCard.value}
-            status={statusValue}
-            deploying={quickDeploying === pageCard.value.id}
-            onBack={() => setPage({ kind: 'list' })}
-            onQuickDeploy={() => startAction(pageCard.value, 'quick')}
-            onCustomDeploy={() => startAction(pageCard.value, 'custom')}
-          >
-            {quickError && (
+          ))}
+        </div>
+
+        <div
+          role="tabpanel"
+          id="jp-LlamaNeuron-tabpanel-catalog"
+          aria-labelledby="jp-LlamaNeuron-tab-catalog"
+          hidden={tab !== 'catalog'}
+          className="jp-LlamaNeuron-tabpanel"
+        >
+          {page.kind === 'list' && (
+            <CatalogView
+              models={models}
+              filter={filter}
+              local={local}
+              onFilterChange={setFilter}
+              onOpenModel={openModel}
+              onRetry={() => void loadModels()}
+            />
+          )}
+          {pageCard && pageCard.kind === 'loading' && (
+            <p className="jp-LlamaNeuron-muted" role="status">
+              {trans.__('Loading the model card…')}
+            </p>
+          )}
+          {pageCard && pageCard.kind === 'error' && page.kind !== 'list' && (
+            <>
               <ErrorBanner
-                error={quickError}
-                title={trans.__('The endpoint was not created')}
-                onDismiss={() => setQuickError(null)}
+                error={pageCard.error}
+                title={trans.__('Could not load the model card')}
+                onRetry={() => void loadCard(page.modelId)}
               />
-            )}
-          </ModelDetail>
-        )}
-        {pageCard && pageCard.kind === 'ready' && page.kind === 'deploy' && (
-          <DeployForm
-            card={pageCard.value}
+              <button
+                type="button"
+                className="jp-LlamaNeuron-link-button"
+                onClick={() => setPage({ kind: 'list' })}
+              >
+                {trans.__('← Back to catalog')}
+              </button>
+            </>
+          )}
+          {pageCard && pageCard.kind === 'ready' && page.kind === 'detail' && (
+            <ModelDetail
+              card={pageCard.value}
+              status={statusValue}
+              deploying={quickDeploying === pageCard.value.id}
+              onBack={() => setPage({ kind: 'list' })}
+              onQuickDeploy={() => startAction(pageCard.value, 'quick')}
+              onCustomDeploy={() => startAction(pageCard.value, 'custom')}
+            >
+              {quickError && (
+                <ErrorBanner
+                  error={quickError}
+                  title={trans.__('The endpoint was not created')}
+                  onDismiss={() => setQuickError(null)}
+                />
+              )}
+            </ModelDetail>
+          )}
+          {pageCard && pageCard.kind === 'ready' && page.kind === 'deploy' && (
+            <DeployForm
+              card={pageCard.value}
+              status={statusValue}
+              onCancel={() =>
+                setPage({ kind: 'detail', modelId: page.modelId })
+              }
+              onDeployed={endpoint => onDeployed(endpoint, page.modelId)}
+              onEulaRequired={() =>
+                setEulaRequest({ modelId: page.modelId, then: 'custom' })
+              }
+            />
+          )}
+        </div>
+
+        <div
+          role="tabpanel"
+          id="jp-LlamaNeuron-tabpanel-resources"
+          aria-labelledby="jp-LlamaNeuron-tab-resources"
+          hidden={tab !== 'resources'}
+          className="jp-LlamaNeuron-tabpanel"
+        >
+          {tab === 'resources' && (
+            <ResourcesView
+              local={local}
+              onBrowseCatalog={() => setTab('catalog')}
+              onOpenPlayground={endpoint =>
+                navigator.openPlayground(endpoint.name)
+              }
+              onOpenTrainingJob={job => navigator.openTrainingJob(job.name)}
+            />
+          )}
+        </div>
+
+        <div
+          role="tabpanel"
+          id="jp-LlamaNeuron-tabpanel-playground"
+          aria-labelledby="jp-LlamaNeuron-tab-playground"
+          hidden={tab !== 'playground'}
+          className="jp-LlamaNeuron-tabpanel"
+        >
+          {/* Kept mounted while hidden, so an answer keeps streaming and the thread survives tab switches. */}
+          <PlaygroundView
+            models={catalogModels}
             status={statusValue}
-            onCancel={() => setPage({ kind: 'detail', modelId: page.modelId })}
-            onDeployed={endpoint => onDeployed(endpoint, page.modelId)}
-            onEulaRequired={() =>
-              setEulaRequest({ modelId: page.modelId, then: 'custom' })
-            }
+            selected={playgroundEndpoint}
+            onSelect={setPlaygroundEndpoint}
+          />
+        </div>
+
+        <div
+          role="tabpanel"
+          id="jp-LlamaNeuron-tabpanel-compare"
+          aria-labelledby="jp-LlamaNeuron-tab-compare"
+          hidden={tab !== 'compare'}
+          className="jp-LlamaNeuron-tabpanel"
+        >
+          <CompareView models={catalogModels} request={compareRequest} />
+        </div>
+
+        <div
+          role="tabpanel"
+          id="jp-LlamaNeuron-tabpanel-finetune"
+          aria-labelledby="jp-LlamaNeuron-tab-finetune"
+          hidden={tab !== 'finetune'}
+          className="jp-LlamaNeuron-tabpanel"
+        >
+          {/* Kept mounted while hidden, so a wizard in progress (and an upload) survives tab switches. */}
+          <FineTuneView
+            models={models}
+            status={statusValue}
+            navigator={navigator}
+          />
+        </div>
+
+        {eulaCard && (
+          <EulaDialog
+            card={eulaCard}
+            onAccepted={onEulaAccepted}
+            onCancel={() => setEulaRequest(null)}
           />
         )}
       </div>
-
-      <div
-        role="tabpanel"
-        id="jp-LlamaNeuron-tabpanel-resources"
-        aria-labelledby="jp-LlamaNeuron-tab-resources"
-        hidden={tab !== 'resources'}
-        className="jp-LlamaNeuron-tabpanel"
-      >
-        {tab === 'resources' && (
-          <ResourcesView
-            local={local}
-            onBrowseCatalog={() => setTab('catalog')}
-            onOpenPlayground={endpoint =>
-              navigator.openPlayground(endpoint.name)
-            }
-            onOpenTrainingJob={job => navigator.openTrainingJob(job.name)}
-          />
-        )}
-      </div>
-
-      <div
-        role="tabpanel"
-        id="jp-LlamaNeuron-tabpanel-playground"
-        aria-labelledby="jp-LlamaNeuron-tab-playground"
-        hidden={tab !== 'playground'}
-        className="jp-LlamaNeuron-tabpanel"
-      >
-        {/* Kept mounted while hidden, so an answer keeps streaming and the thread survives tab switches. */}
-        <PlaygroundView
-          models={catalogModels}
-          status={statusValue}
-          selected={playgroundEndpoint}
-          onSelect={setPlaygroundEndpoint}
-        />
-      </div>
-
-      <div
-        role="tabpanel"
-        id="jp-LlamaNeuron-tabpanel-compare"
-        aria-labelledby="jp-LlamaNeuron-tab-compare"
-        hidden={tab !== 'compare'}
-        className="jp-LlamaNeuron-tabpanel"
-      >
-        <CompareView models={catalogModels} request={compareRequest} />
-      </div>
-
-      <div
-        role="tabpanel"
-        id="jp-LlamaNeuron-tabpanel-finetune"
-        aria-labelledby="jp-LlamaNeuron-tab-finetune"
-        hidden={tab !== 'finetune'}
-        className="jp-LlamaNeuron-tabpanel"
-      >
-        {/* Kept mounted while hidden, so a wizard in progress (and an upload) survives tab switches. */}
-        <FineTuneView
-          models={models}
-          status={statusValue}
-          navigator={navigator}
-        />
-      </div>
-
-      {eulaCard && (
-        <EulaDialog
-          card={eulaCard}
-          onAccepted={onEulaAccepted}
-          onCancel={() => setEulaRequest(null)}
-        />
-      )}
-    </div>
+    </PanelContext.Provider>
   );
 }

@@ -1,13 +1,13 @@
 import React from 'react';
 
-import { usePanelServices } from '../context';
+import { IInferenceParameterSpec } from '../api/types';
+import { usePanelServices, useServerRules } from '../context';
 import {
-  IParameterSpec,
   IParameterValues,
   isParameterActive,
-  ParameterErrors,
+  parameterWarnings,
   ParameterName,
-  PARAMETER_SPECS,
+  ParameterErrors,
   rangeText
 } from '../models/inferenceParameters';
 
@@ -27,54 +27,31 @@ export interface IParameterPanelProps {
 }
 
 /**
- * Every supported inference parameter with its default, valid range and an inline message when invalid.
- * Sampling values (temperature, top_p, top_k) are greyed out and not sent unless "do_sample" is on.
+ * Every inference parameter the server supports (`rules.inference_parameters`), with its description,
+ * default and valid range, an inline message when invalid, and the server's warning for valid but unwise
+ * values (e.g. a temperature above 2). Sampling values (temperature, top_p, top_k) are greyed out and not
+ * sent unless "do_sample" is on.
  */
 export function ParameterPanel(props: IParameterPanelProps): JSX.Element {
   const { trans } = usePanelServices();
+  const rules = useServerRules()?.inference_parameters ?? null;
   const { values, errors, contextLength, idPrefix, testIdPrefix } = props;
 
-  const describe = (name: ParameterName): string => {
-    switch (name) {
-      case 'max_new_tokens':
-        return trans.__('Stop after this many generated tokens.');
-      case 'max_length':
-        return trans.__('Stop when prompt plus answer reach this many tokens.');
-      case 'temperature':
-        return trans.__('Randomness of sampling; close to 0 is nearly greedy.');
-      case 'top_p':
-        return trans.__(
-          'Nucleus sampling: keep the smallest set of tokens with this total probability.'
-        );
-      case 'top_k':
-        return trans.__('Sample only from the k most likely tokens.');
-      case 'do_sample':
-        return trans.__(
-          'Sample instead of always picking the most likely token (enables temperature, top_p, top_k).'
-        );
-      case 'num_beams':
-        return trans.__('Beam-search width (1 or empty: no beam search).');
-      case 'early_stopping':
-        return trans.__('With beam search, stop when every beam has ended.');
-      case 'no_repeat_ngram_size':
-        return trans.__('Never repeat an n-gram of this size.');
-      case 'stop':
-        return trans.__('Stop when any of these strings is generated.');
-      case 'return_full_text':
-        return trans.__('Return the prompt followed by the answer.');
-      default:
-        return '';
+  const defaultText = (item: IInferenceParameterSpec): string => {
+    if (item.type === 'bool') {
+      return item.default === true ? trans.__('on') : trans.__('off');
     }
+    return item.default === null ? trans.__('not set') : String(item.default);
   };
 
-  const defaultText = (item: IParameterSpec): string => {
-    if (item.kind === 'bool') {
-      return item.defaultValue ? trans.__('on') : trans.__('off');
-    }
-    return item.defaultValue === ''
-      ? trans.__('not set')
-      : String(item.defaultValue);
-  };
+  if (!rules) {
+    return (
+      <p className="jp-LlamaNeuron-muted" role="status">
+        {trans.__('Loading the parameter ranges from the server…')}
+      </p>
+    );
+  }
+  const warnings = parameterWarnings(values, rules, trans);
 
   const set = (name: ParameterName, value: string | boolean): void =>
     props.onChange({ ...values, [name]: value });
@@ -87,16 +64,17 @@ export function ParameterPanel(props: IParameterPanelProps): JSX.Element {
     >
       <summary>{trans.__('Parameters')}</summary>
       <div className="jp-LlamaNeuron-params-grid">
-        {PARAMETER_SPECS.map(item => {
+        {rules.parameters.map(item => {
           const id = `${idPrefix}-param-${item.name}`;
           const helpId = `${id}-help`;
           const error = errors[item.name];
-          const active = isParameterActive(item.name, values);
+          const warning = error ? undefined : warnings[item.name];
+          const active = isParameterActive(item, values);
           const raw = (values as unknown as Record<string, unknown>)[item.name];
           const help = trans.__(
             'Default: %1 · %2',
             defaultText(item),
-            rangeText(item, contextLength, trans)
+            rangeText(item, contextLength, rules, trans)
           );
           const note = active
             ? ''
@@ -107,7 +85,7 @@ export function ParameterPanel(props: IParameterPanelProps): JSX.Element {
               className={`jp-LlamaNeuron-param ${active ? '' : 'jp-mod-inactive'}`}
               data-param={item.name}
             >
-              {item.kind === 'bool' ? (
+              {item.type === 'bool' ? (
                 <label className="jp-LlamaNeuron-checkbox" htmlFor={id}>
                   <input
                     id={id}
@@ -127,7 +105,7 @@ export function ParameterPanel(props: IParameterPanelProps): JSX.Element {
                   <code>{item.name}</code>
                 </label>
               )}
-              {item.kind === 'stop' && (
+              {item.type === 'stop' && (
                 <textarea
                   id={id}
                   className="jp-LlamaNeuron-textarea"
@@ -141,16 +119,16 @@ export function ParameterPanel(props: IParameterPanelProps): JSX.Element {
                   onChange={event => set(item.name, event.currentTarget.value)}
                 />
               )}
-              {(item.kind === 'int' || item.kind === 'float') && (
+              {(item.type === 'int' || item.type === 'float') && (
                 <input
                   id={id}
                   className="jp-LlamaNeuron-number"
                   type="text"
-                  inputMode={item.kind === 'int' ? 'numeric' : 'decimal'}
+                  inputMode={item.type === 'int' ? 'numeric' : 'decimal'}
                   value={String(raw ?? '')}
                   disabled={props.disabled}
                   placeholder={
-                    item.defaultValue === '' ? trans.__('not set') : undefined
+                    item.default === null ? trans.__('not set') : undefined
                   }
                   aria-invalid={!!error}
                   aria-describedby={helpId}
@@ -160,7 +138,7 @@ export function ParameterPanel(props: IParameterPanelProps): JSX.Element {
               )}
               <span id={helpId} className="jp-LlamaNeuron-param-help">
                 <span className="jp-LlamaNeuron-muted">
-                  {describe(item.name)} {help}
+                  {item.description} {help}
                   {note}
                 </span>
                 {error && (
@@ -170,6 +148,15 @@ export function ParameterPanel(props: IParameterPanelProps): JSX.Element {
                     data-testid={`${testIdPrefix}-param-${item.name}-error`}
                   >
                     {error}
+                  </span>
+                )}
+                {warning && (
+                  <span
+                    className="jp-LlamaNeuron-warning"
+                    role="status"
+                    data-testid={`${testIdPrefix}-param-${item.name}-warning`}
+                  >
+                    {warning}
                   </span>
                 )}
               </span>

@@ -1,3 +1,4 @@
+import { Notification } from '@jupyterlab/apputils';
 import { Button } from '@jupyterlab/ui-components';
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 
@@ -9,7 +10,7 @@ import {
   IModelSummary,
   IStatus
 } from '../api/types';
-import { usePanelServices } from '../context';
+import { usePanelServices, useServerRules } from '../context';
 import { useSignal } from '../hooks';
 import {
   appendToken,
@@ -29,7 +30,7 @@ import {
   stopAnswer,
   threadFromMessages
 } from '../models/chatState';
-import { buildCodeSnippets } from '../models/codeSnippets';
+import { buildCodeSnippets, sagemakerPayload } from '../models/codeSnippets';
 import {
   browserStorage,
   HistoryStore,
@@ -101,6 +102,7 @@ function fallbackOf(
  */
 export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
   const { api, endpoints, trans } = usePanelServices();
+  const rules = useServerRules()?.inference_parameters ?? null;
   useSignal(endpoints.changed);
   const { selected, onSelect, models, status } = props;
 
@@ -112,9 +114,9 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
   const contextLength = endpoint?.config?.n_positions ?? null;
 
   const store = useMemo(() => new HistoryStore(browserStorage()), []);
-  const [values, setValues] = useState<IParameterValues>(
-    defaultParameterValues
-  );
+  // null: untouched, the server's defaults (known once the status answers).
+  const [typedValues, setValues] = useState<IParameterValues | null>(null);
+  const values = typedValues ?? defaultParameterValues(rules);
   const [prompt, setPrompt] = useState('');
   const [run, setRun] = useState<PromptRun>({ kind: 'idle' });
   const [thread, setThread] = useState<IChatThread>(() => emptyThread());
@@ -154,7 +156,7 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
     setHistory(selected ? store.list(selected) : []);
   }, [selected, store]);
 
-  const validation = validateParameters(values, contextLength, trans);
+  const validation = validateParameters(values, contextLength, rules, trans);
   const maxNewTokens = validation.parameters?.max_new_tokens ?? 0;
   const pendingMessages: IChatMessage[] =
     chat && !isBusy(thread) && chatInput.trim()
@@ -162,10 +164,10 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
       : [];
   const fit = chat
     ? pendingMessages.length > 0
-      ? checkContextFit(pendingMessages, maxNewTokens, contextLength)
+      ? checkContextFit(pendingMessages, maxNewTokens, contextLength, rules)
       : null
     : prompt.trim()
-      ? checkContextFit(prompt, maxNewTokens, contextLength)
+      ? checkContextFit(prompt, maxNewTokens, contextLength, rules)
       : null;
 
   const canSendNow =
@@ -355,7 +357,7 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
   };
 
   const reuse = (entry: IHistoryEntry): void => {
-    setValues(valuesFromParameters(entry.parameters));
+    setValues(valuesFromParameters(entry.parameters, rules));
     const messages = entry.messages ?? [];
     const lastUser =
       entry.mode === 'chat'
@@ -378,22 +380,33 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
     }
   };
 
-  const copyAsCode = (): void => {
+  const copyAsCode = async (): Promise<void> => {
     if (!last || !endpoint || last.endpoint !== endpoint.name) {
       return;
     }
     const local = endpoint.backend === 'local';
-    void showCodeDialog({
-      snippets: buildCodeSnippets({
+    try {
+      const payload = await sagemakerPayload(last.request, last.result, body =>
+        api.renderSageMakerPayload(body)
+      );
+      void showCodeDialog({
+        snippets: buildCodeSnippets({
+          endpointName: last.endpoint,
+          payload,
+          region: local ? null : (status?.region ?? null)
+        }),
         endpointName: last.endpoint,
-        request: last.request,
-        result: last.result,
-        region: local ? null : (status?.region ?? null)
-      }),
-      endpointName: last.endpoint,
-      local,
-      trans
-    });
+        local,
+        trans
+      });
+    } catch (reason) {
+      Notification.error(
+        trans.__(
+          'Could not build the code: %1',
+          toApiRequestError(reason).message
+        )
+      );
+    }
   };
 
   const onKeyDown = (event: React.KeyboardEvent): void => {
@@ -647,7 +660,7 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
                 disabled={!last || last.endpoint !== endpoint.name}
                 data-testid="llama-neuron-playground-copy-code"
                 aria-label={trans.__('Copy the last request as Python code')}
-                onClick={copyAsCode}
+                onClick={() => void copyAsCode()}
               >
                 {trans.__('Copy as code')}
               </Button>
@@ -728,7 +741,7 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
               type="button"
               className="jp-LlamaNeuron-link-button"
               data-testid="llama-neuron-parameters-reset"
-              onClick={() => setValues(defaultParameterValues())}
+              onClick={() => setValues(null)}
             >
               {trans.__('Reset parameters to defaults')}
             </button>

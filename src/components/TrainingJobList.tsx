@@ -3,7 +3,7 @@ import React, { useEffect } from 'react';
 
 import { ITrainingJob } from '../api/types';
 import { usePanelServices } from '../context';
-import { useNow, useSignal, useTrainingJobsModel } from '../hooks';
+import { useNow, useSignal } from '../hooks';
 import { ErrorBanner } from './ErrorBanner';
 import { TrainingJobRow } from './TrainingJobRow';
 
@@ -17,7 +17,7 @@ export interface ITrainingJobListProps {
 export function TrainingJobList(props: ITrainingJobListProps): JSX.Element {
   const services = usePanelServices();
   const { trans } = services;
-  const jobs = useTrainingJobsModel(services);
+  const jobs = services.trainingJobs;
   useSignal(jobs.changed);
   const now = useNow(jobs.hasActive ? 5000 : 30_000);
   const state = jobs.state;

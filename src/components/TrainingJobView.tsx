@@ -5,7 +5,7 @@ import React, { useEffect, useRef, useState } from 'react';
 import { ApiRequestError, toApiRequestError } from '../api/client';
 import { ITrainingJob } from '../api/types';
 import { usePanelServices } from '../context';
-import { useNow, useSignal, useTrainingJobsModel } from '../hooks';
+import { useNow, useSignal } from '../hooks';
 import { formatCost } from '../models/deployForm';
 import { formatDateTime, formatDuration } from '../models/format';
 import { ICompareRequest } from '../models/panelNavigator';
@@ -35,7 +35,7 @@ export interface ITrainingJobViewProps {
 export function TrainingJobView(props: ITrainingJobViewProps): JSX.Element {
   const services = usePanelServices();
   const { api, endpoints, trans } = services;
-  const jobs = useTrainingJobsModel(services);
+  const jobs = services.trainingJobs;
   useSignal(jobs.changed);
   useSignal(endpoints.changed);
   const [loadError, setLoadError] = useState<ApiRequestError | null>(null);

@@ -3,10 +3,10 @@ import React, { useEffect, useRef, useState } from 'react';
 
 import { ApiRequestError, toApiRequestError } from '../api/client';
 import { IEndpoint, IInvocationResult } from '../api/types';
-import { usePanelServices } from '../context';
+import { usePanelServices, useServerRules } from '../context';
 import { formatSeconds } from '../models/format';
 import {
-  DEFAULT_MAX_NEW_TOKENS,
+  defaultMaxNewTokens,
   endedImmediately,
   maxNewTokensLimit,
   validateMaxNewTokens
@@ -30,9 +30,10 @@ export function TryItBox(props: ITryItBoxProps): JSX.Element {
   const { api, trans } = usePanelServices();
   const { endpoint } = props;
   const [prompt, setPrompt] = useState('');
-  const [maxNewTokens, setMaxNewTokens] = useState(
-    String(DEFAULT_MAX_NEW_TOKENS)
-  );
+  const rules = useServerRules()?.inference_parameters ?? null;
+  // null: untouched, the server's default.
+  const [typedMaxNewTokens, setMaxNewTokens] = useState<string | null>(null);
+  const maxNewTokens = typedMaxNewTokens ?? defaultMaxNewTokens(rules);
   const [state, setState] = useState<TryState>({ kind: 'idle' });
   const mounted = useRef(true);
   useEffect(() => {
@@ -43,8 +44,11 @@ export function TryItBox(props: ITryItBoxProps): JSX.Element {
   }, []);
 
   const contextLength = endpoint.config?.n_positions ?? null;
-  const limit = maxNewTokensLimit(contextLength);
-  const tokensProblem = validateMaxNewTokens(maxNewTokens, contextLength);
+  const limit = maxNewTokensLimit(contextLength, rules);
+  // Without the server's rules (status not answered yet) nothing is sent.
+  const tokensProblem = rules
+    ? validateMaxNewTokens(maxNewTokens, contextLength, rules)
+    : 'not-integer';
   const idBase = `jp-LlamaNeuron-try-${endpoint.name}`;
   const canSend =
     prompt.trim().length > 0 && !tokensProblem && state.kind !== 'sending';

@@ -2,62 +2,25 @@
  * "Copy as code": Python that sends exactly the request the playground sent, to the SageMaker endpoint,
  * with boto3 (`invoke_endpoint`) or the SageMaker Python SDK (`Predictor.predict`).
  *
- * The payload is the server's `sagemaker_payload` (chat already rendered with the Llama 2 template); when
- * an older server does not return it, it is rebuilt from the request.
+ * The payload is always the server's (chat rendered with its Llama 2 template): the answer's
+ * `sagemaker_payload`, or `POST /sagemaker-payload` for a request that has no answer yet.
  */
 import {
-  IChatMessage,
-  IInvocationParameters,
   IInvocationRequest,
   IInvocationResult,
   ISageMakerPayload
 } from '../api/types';
 
-const B_INST = '[INST]';
-const E_INST = '[/INST]';
-const B_SYS = '<<SYS>>\n';
-const E_SYS = '\n<</SYS>>\n\n';
-
 /**
- * Meta's Llama 2 chat template (`llama/generation.py`): the system message merged into the first user turn,
- * each exchange `<s>[INST] user [/INST] answer </s>`, the last user turn `<s>[INST] user [/INST]`.
+ * The body SageMaker receives for a request: the answer's `sagemaker_payload`, else the server renders it
+ * (`POST /sagemaker-payload`, chat with its one Llama 2 template) without invoking anything.
  */
-export function renderLlama2Chat(messages: readonly IChatMessage[]): string {
-  let dialog = [...messages];
-  if (dialog.length > 0 && dialog[0].role === 'system') {
-    const system = dialog[0].content;
-    const rest = dialog.slice(1);
-    if (rest.length > 0) {
-      rest[0] = {
-        role: rest[0].role,
-        content: B_SYS + system + E_SYS + rest[0].content
-      };
-    }
-    dialog = rest;
-  }
-  let text = '';
-  for (let i = 0; i + 1 < dialog.length; i += 2) {
-    text += `<s>${B_INST} ${dialog[i].content.trim()} ${E_INST} ${dialog[i + 1].content.trim()} </s>`;
-  }
-  if (dialog.length % 2 === 1) {
-    text += `<s>${B_INST} ${dialog[dialog.length - 1].content.trim()} ${E_INST}`;
-  }
-  return text;
-}
-
-/** The body SageMaker receives for a request: the server's, else rebuilt from the request. */
-export function sagemakerPayload(
+export async function sagemakerPayload(
   request: IInvocationRequest,
-  result?: Pick<IInvocationResult, 'sagemaker_payload'> | null
-): ISageMakerPayload {
-  if (result?.sagemaker_payload) {
-    return result.sagemaker_payload;
-  }
-  const parameters: IInvocationParameters = { ...request.parameters };
-  if ('messages' in request) {
-    return { inputs: renderLlama2Chat(request.messages), parameters };
-  }
-  return { inputs: request.inputs, parameters };
+  result: Pick<IInvocationResult, 'sagemaker_payload'> | null | undefined,
+  render: (request: IInvocationRequest) => Promise<ISageMakerPayload>
+): Promise<ISageMakerPayload> {
+  return result?.sagemaker_payload ?? render(request);
 }
 
 /** A Python string literal (double-quoted; JSON's escapes are all valid Python escapes). */
@@ -166,14 +129,13 @@ export interface ICodeSnippets {
   sagemakerSdk: string;
 }
 
-/** Both snippets for one request and its answer. */
+/** Both snippets for one payload. */
 export function buildCodeSnippets(options: {
   endpointName: string;
-  request: IInvocationRequest;
-  result?: Pick<IInvocationResult, 'sagemaker_payload'> | null;
+  payload: ISageMakerPayload;
   region?: string | null;
 }): ICodeSnippets {
-  const payload = sagemakerPayload(options.request, options.result);
+  const { payload } = options;
   return {
     payload,
     boto3: boto3Snippet(options.endpointName, payload, options.region),

@@ -10,12 +10,9 @@ import {
   ICreateEndpointRequest,
   IDeploymentConfig,
   IModelCard,
-  IPrecompiledConfig
+  IPrecompiledConfig,
+  IResourceNameRule
 } from '../api/types';
-
-/** SageMaker endpoint names: 1–63 characters, alphanumerics and single or repeated hyphens inside. */
-export const ENDPOINT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
-export const ENDPOINT_NAME_MAX_LENGTH = 63;
 
 /** Model-id prefix dropped when suggesting endpoint names. */
 const MODEL_ID_PREFIX = 'meta-textgenerationneuron-';
@@ -120,16 +117,6 @@ export function defaultSelection(
 }
 
 /** Whether a configuration is one of the card's precompiled tuples. */
-export function isPrecompiled(
-  card: Pick<IModelCard, 'precompiled_configs'>,
-  config: IDeploymentConfig
-): boolean {
-  const key = configKey(config);
-  return card.precompiled_configs.some(
-    candidate => configKey(candidate) === key
-  );
-}
-
 /** Indicative on-demand price per hour of an instance, from the card (null when unknown). */
 export function priceForInstance(
   card: Pick<IModelCard, 'instance_types' | 'precompiled_configs'>,
@@ -161,15 +148,24 @@ export function optionEnv(config: IDeploymentConfig): OptionEnv {
 
 export type EndpointNameProblem = 'empty' | 'too-long' | 'invalid';
 
-/** Check a SageMaker endpoint name; null when valid. */
-export function validateEndpointName(name: string): EndpointNameProblem | null {
+/**
+ * Check an endpoint (or training job) name against the server's rule (`rules.resource_name`); null when
+ * valid, or when the rule is not known yet (the server checks again).
+ */
+export function validateEndpointName(
+  name: string,
+  rule: IResourceNameRule | null
+): EndpointNameProblem | null {
   if (name.length === 0) {
     return 'empty';
   }
-  if (name.length > ENDPOINT_NAME_MAX_LENGTH) {
+  if (!rule) {
+    return null;
+  }
+  if (name.length > rule.max_length) {
     return 'too-long';
   }
-  if (!ENDPOINT_NAME_PATTERN.test(name)) {
+  if (!new RegExp(rule.pattern).test(name)) {
     return 'invalid';
   }
   return null;
@@ -179,9 +175,13 @@ function pad(value: number): string {
   return String(value).padStart(2, '0');
 }
 
-/** A valid endpoint name derived from the model id and a UTC time: "llama-2-13b-f-20240117-093000". */
+/**
+ * An endpoint name derived from the model id and a UTC time, "llama-2-13b-f-20240117-093000": letters,
+ * digits and inner hyphens, cut to `maxLength` (the server's `rules.resource_name.max_length`).
+ */
 export function suggestEndpointName(
   modelId: string,
+  maxLength: number = Infinity,
   now: Date = new Date()
 ): string {
   const stamp =
@@ -191,7 +191,7 @@ export function suggestEndpointName(
     ? modelId.slice(MODEL_ID_PREFIX.length)
     : modelId;
   base = base.replace(/[^a-zA-Z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
-  const room = ENDPOINT_NAME_MAX_LENGTH - stamp.length - 1;
+  const room = maxLength - stamp.length - 1;
   base = base.slice(0, room).replace(/-+$/g, '');
   return base ? `${base}-${stamp}` : `llama-${stamp}`;
 }

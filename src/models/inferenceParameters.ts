@@ -1,106 +1,23 @@
 /**
- * The inference parameters of the Llama 2 Neuron endpoints (pure functions, no UI): their defaults, valid
- * ranges, a validator with one message per field naming the range, and a context-length check.
+ * The inference parameters of the Llama 2 Neuron endpoints (pure functions, no UI): form defaults, a
+ * validator with one message per field naming the range, warnings for valid but unwise values, and a
+ * context-length check.
  *
- * Ranges follow the JumpStart notebook's "Supported Inference Parameters" (and the server's
- * `inference_parameters.py`); lengths are capped by the endpoint's `n_positions`. The server validates
- * again and exactly; this module only warns before anything is sent.
+ * Every rule comes from the server (`GET /status` `rules.inference_parameters`, built from
+ * `inference_parameters.py`): the parameters, their defaults, ranges and warnings. A `capped_by_context`
+ * maximum is the endpoint's `n_positions`. The server validates again and exactly; this module only warns
+ * before anything is sent.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { IChatMessage, IInvocationParameters } from '../api/types';
-import { MAX_CONTEXT_TOKENS } from './invocation';
+import {
+  IChatMessage,
+  IInferenceParameterSpec,
+  IInferenceRules,
+  IInvocationParameters
+} from '../api/types';
 
-export type ParameterName =
-  | 'max_new_tokens'
-  | 'max_length'
-  | 'temperature'
-  | 'top_p'
-  | 'top_k'
-  | 'do_sample'
-  | 'num_beams'
-  | 'no_repeat_ngram_size'
-  | 'early_stopping'
-  | 'stop'
-  | 'return_full_text';
-
-export type ParameterKind = 'int' | 'float' | 'bool' | 'stop';
-
-export const MAX_STOP_SEQUENCES = 4;
-
-/** Parameters that only apply when `do_sample` is on (not sent otherwise). */
-export const SAMPLING_PARAMETERS: ReadonlySet<ParameterName> = new Set([
-  'temperature',
-  'top_p',
-  'top_k'
-]);
-
-export interface IParameterSpec {
-  name: ParameterName;
-  kind: ParameterKind;
-  /** The default shown in the form ("" = not sent). */
-  defaultValue: string | boolean;
-  min: number | null;
-  max: number | null;
-  exclusiveMin: boolean;
-  exclusiveMax: boolean;
-  /** Maximum is the endpoint's context length (`n_positions`). */
-  cappedByContext: boolean;
-  /** May be left empty (then not sent). */
-  optional: boolean;
-}
-
-function spec(
-  name: ParameterName,
-  kind: ParameterKind,
-  defaultValue: string | boolean,
-  options: Partial<IParameterSpec> = {}
-): IParameterSpec {
-  return {
-    name,
-    kind,
-    defaultValue,
-    min: null,
-    max: null,
-    exclusiveMin: false,
-    exclusiveMax: false,
-    cappedByContext: false,
-    optional: true,
-    ...options
-  };
-}
-
-/** Every supported parameter, in the order of the form. */
-export const PARAMETER_SPECS: readonly IParameterSpec[] = [
-  spec('max_new_tokens', 'int', '64', {
-    min: 1,
-    cappedByContext: true,
-    optional: false
-  }),
-  spec('do_sample', 'bool', false),
-  spec('temperature', 'float', '0.6', { min: 0, exclusiveMin: true }),
-  spec('top_p', 'float', '0.9', {
-    min: 0,
-    max: 1,
-    exclusiveMin: true,
-    exclusiveMax: true
-  }),
-  spec('top_k', 'int', '', { min: 1 }),
-  spec('num_beams', 'int', '', { min: 1 }),
-  spec('early_stopping', 'bool', false),
-  spec('no_repeat_ngram_size', 'int', '', { min: 2 }),
-  spec('max_length', 'int', '', { min: 1, cappedByContext: true }),
-  spec('stop', 'stop', ''),
-  spec('return_full_text', 'bool', false)
-];
-
-export function parameterSpec(name: ParameterName): IParameterSpec {
-  const found = PARAMETER_SPECS.find(item => item.name === name);
-  if (!found) {
-    throw new Error(`Unknown parameter ${name}`);
-  }
-  return found;
-}
+export type ParameterName = IInferenceParameterSpec['name'];
 
 /**
  * The form's values: numbers as typed text ("" = not sent), booleans, and stop sequences one per line.
@@ -119,70 +36,108 @@ export interface IParameterValues {
   return_full_text: boolean;
 }
 
-export function defaultParameterValues(): IParameterValues {
-  const values: Record<string, string | boolean> = {};
-  for (const item of PARAMETER_SPECS) {
-    values[item.name] = item.defaultValue;
+/** What a form starts with: the server's defaults ("" = not sent, booleans off unless the default is on). */
+export function defaultParameterValues(
+  rules: IInferenceRules | null
+): IParameterValues {
+  const values: Record<string, string | boolean> = { ...EMPTY_VALUES };
+  for (const item of rules?.parameters ?? []) {
+    values[item.name] =
+      item.type === 'bool'
+        ? item.default === true
+        : item.default === null || typeof item.default === 'boolean'
+          ? ''
+          : String(item.default);
   }
   return values as unknown as IParameterValues;
 }
 
+/** The values before the server's rules are known: nothing filled in, so nothing can be sent. */
+const EMPTY_VALUES: IParameterValues = {
+  max_new_tokens: '',
+  max_length: '',
+  temperature: '',
+  top_p: '',
+  top_k: '',
+  do_sample: false,
+  num_beams: '',
+  no_repeat_ngram_size: '',
+  early_stopping: false,
+  stop: '',
+  return_full_text: false
+};
+
 /** The form values that reproduce a request's parameters (history re-use). */
 export function valuesFromParameters(
-  parameters: IInvocationParameters
+  parameters: IInvocationParameters,
+  rules: IInferenceRules | null
 ): IParameterValues {
-  const values = defaultParameterValues();
+  const defaults = defaultParameterValues(rules);
+  const values = defaults as unknown as Record<string, unknown>;
   const doSample = parameters.do_sample === true;
   values.do_sample = doSample;
-  for (const item of PARAMETER_SPECS) {
+  for (const item of rules?.parameters ?? []) {
     const raw = (parameters as Record<string, unknown>)[item.name];
-    if (item.kind === 'bool') {
-      (values as unknown as Record<string, unknown>)[item.name] = raw === true;
-    } else if (item.kind === 'stop') {
+    if (item.type === 'bool') {
+      values[item.name] = raw === true;
+    } else if (item.type === 'stop') {
       values.stop = Array.isArray(raw) ? raw.join('\n') : '';
     } else if (typeof raw === 'number') {
-      (values as unknown as Record<string, unknown>)[item.name] = String(raw);
-    } else if (!SAMPLING_PARAMETERS.has(item.name) || doSample) {
-      // Not in the request: empty, except sampling values kept at their defaults while sampling is off.
-      (values as unknown as Record<string, unknown>)[item.name] =
-        item.name === 'max_new_tokens' ? item.defaultValue : '';
+      values[item.name] = String(raw);
+    } else if (!item.sampling_only || doSample) {
+      // Not in the request: empty, except sampling values kept at their defaults while sampling is off,
+      // and a required value, which keeps its default.
+      values[item.name] = item.optional ? '' : defaults[item.name];
     }
   }
-  return values;
+  return defaults;
 }
 
-/** Largest value of a parameter capped by the context length. */
-export function contextLimit(contextLength: number | null | undefined): number {
+/** Largest value of a parameter capped by the context length (the server's context length if unknown). */
+export function contextLimit(
+  contextLength: number | null | undefined,
+  rules: Pick<IInferenceRules, 'context_length'> | null
+): number {
   return typeof contextLength === 'number' && contextLength > 0
     ? contextLength
-    : MAX_CONTEXT_TOKENS;
+    : (rules?.context_length ?? 0);
 }
 
 function formatNumber(value: number): string {
   return String(value);
 }
 
+/** The largest valid value of a numeric parameter for this endpoint (null: no maximum). */
+function maximumOf(
+  item: IInferenceParameterSpec,
+  contextLength: number | null | undefined,
+  rules: IInferenceRules
+): number | null {
+  return item.capped_by_context ? contextLimit(contextLength, rules) : item.max;
+}
+
 /** The valid range of a parameter in words, e.g. "a whole number from 1 to 4096". */
 export function rangeText(
-  item: IParameterSpec,
+  item: IInferenceParameterSpec,
   contextLength: number | null | undefined,
+  rules: IInferenceRules,
   trans: TranslationBundle
 ): string {
-  if (item.kind === 'bool') {
+  if (item.type === 'bool') {
     return trans.__('on or off');
   }
-  if (item.kind === 'stop') {
+  if (item.type === 'stop') {
     return trans.__(
       'up to %1 non-empty strings, one per line',
-      MAX_STOP_SEQUENCES
+      rules.max_stop_sequences
     );
   }
-  const max = item.cappedByContext ? contextLimit(contextLength) : item.max;
+  const max = maximumOf(item, contextLength, rules);
   const min = item.min;
-  const integer = item.kind === 'int';
+  const integer = item.type === 'int';
   let text: string;
   if (min !== null && max !== null) {
-    if (item.exclusiveMin && item.exclusiveMax) {
+    if (item.exclusive_min && item.exclusive_max) {
       text = integer
         ? trans.__(
             'a whole number between %1 and %2 (exclusive)',
@@ -208,7 +163,7 @@ export function rangeText(
           );
     }
   } else if (min !== null) {
-    if (item.exclusiveMin) {
+    if (item.exclusive_min) {
       text = integer
         ? trans.__('a whole number greater than %1', formatNumber(min))
         : trans.__('a number greater than %1', formatNumber(min));
@@ -230,10 +185,10 @@ export function parseStopSequences(text: string): string[] {
 
 /** Whether a parameter is sent with the current values (sampling values only when sampling). */
 export function isParameterActive(
-  name: ParameterName,
+  item: Pick<IInferenceParameterSpec, 'sampling_only'>,
   values: Pick<IParameterValues, 'do_sample'>
 ): boolean {
-  return !SAMPLING_PARAMETERS.has(name) || values.do_sample;
+  return !item.sampling_only || values.do_sample;
 }
 
 export type ParameterErrors = Partial<Record<ParameterName, string>>;
@@ -249,15 +204,16 @@ const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER_PATTERN = /^[+]?\d+$/;
 
 function checkNumber(
-  item: IParameterSpec,
+  item: IInferenceParameterSpec,
   raw: string,
-  contextLength: number | null | undefined
+  contextLength: number | null | undefined,
+  rules: IInferenceRules
 ): number | null | 'invalid' {
   const text = raw.trim();
   if (text === '') {
     return item.optional ? null : 'invalid';
   }
-  const integer = item.kind === 'int';
+  const integer = item.type === 'int';
   if (!(integer ? INTEGER_PATTERN : NUMBER_PATTERN).test(text)) {
     return 'invalid';
   }
@@ -265,14 +221,14 @@ function checkNumber(
   if (!Number.isFinite(value)) {
     return 'invalid';
   }
-  const max = item.cappedByContext ? contextLimit(contextLength) : item.max;
+  const max = maximumOf(item, contextLength, rules);
   if (
     item.min !== null &&
-    (value < item.min || (item.exclusiveMin && value === item.min))
+    (value < item.min || (item.exclusive_min && value === item.min))
   ) {
     return 'invalid';
   }
-  if (max !== null && (value > max || (item.exclusiveMax && value === max))) {
+  if (max !== null && (value > max || (item.exclusive_max && value === max))) {
     return 'invalid';
   }
   return value;
@@ -280,32 +236,37 @@ function checkNumber(
 
 /**
  * Check the form and build the `parameters` of a request. Sampling values (temperature, top_p, top_k)
- * are checked and sent only when `do_sample` is on; booleans are sent only when on.
+ * are checked and sent only when `do_sample` is on; booleans are sent only when on. Without the server's
+ * rules nothing can be sent (`parameters` null).
  */
 export function validateParameters(
   values: IParameterValues,
   contextLength: number | null | undefined,
+  rules: IInferenceRules | null,
   trans: TranslationBundle
 ): IParameterValidation {
   const errors: ParameterErrors = {};
+  if (!rules) {
+    return { errors, parameters: null };
+  }
   const parameters: Record<string, unknown> = {};
-  for (const item of PARAMETER_SPECS) {
-    if (!isParameterActive(item.name, values)) {
+  for (const item of rules.parameters) {
+    if (!isParameterActive(item, values)) {
       continue;
     }
     const raw = (values as unknown as Record<string, unknown>)[item.name];
-    if (item.kind === 'bool') {
+    if (item.type === 'bool') {
       if (raw === true) {
         parameters[item.name] = true;
       }
       continue;
     }
-    if (item.kind === 'stop') {
+    if (item.type === 'stop') {
       const stop = parseStopSequences(String(raw ?? ''));
-      if (stop.length > MAX_STOP_SEQUENCES) {
+      if (stop.length > rules.max_stop_sequences) {
         errors.stop = trans.__(
           'stop: at most %1 sequences (got %2).',
-          MAX_STOP_SEQUENCES,
+          rules.max_stop_sequences,
           stop.length
         );
       } else if (stop.length > 0) {
@@ -313,12 +274,12 @@ export function validateParameters(
       }
       continue;
     }
-    const checked = checkNumber(item, String(raw ?? ''), contextLength);
+    const checked = checkNumber(item, String(raw ?? ''), contextLength, rules);
     if (checked === 'invalid') {
       errors[item.name] = trans.__(
         '%1 must be %2.',
         item.name,
-        rangeText(item, contextLength, trans)
+        rangeText(item, contextLength, rules, trans)
       );
     } else if (checked !== null) {
       parameters[item.name] = checked;
@@ -329,6 +290,36 @@ export function validateParameters(
     errors,
     parameters: hasErrors ? null : (parameters as IInvocationParameters)
   };
+}
+
+/**
+ * Valid values the server warns about (`warn_above`), with its reason: e.g. a temperature of 5 is accepted
+ * but Llama 2 then produces gibberish. Only parameters that are sent count.
+ */
+export function parameterWarnings(
+  values: IParameterValues,
+  rules: IInferenceRules | null,
+  trans: TranslationBundle
+): ParameterErrors {
+  const warnings: ParameterErrors = {};
+  for (const item of rules?.parameters ?? []) {
+    const limit = item.warn_above;
+    if (!limit || !isParameterActive(item, values)) {
+      continue;
+    }
+    const raw = (values as unknown as Record<string, unknown>)[item.name];
+    const text = typeof raw === 'string' ? raw.trim() : '';
+    const value = Number(text);
+    if (text !== '' && Number.isFinite(value) && value > limit.value) {
+      warnings[item.name] = trans.__(
+        '%1 above %2: %3',
+        item.name,
+        limit.value,
+        limit.reason
+      );
+    }
+  }
+  return warnings;
 }
 
 /** Characters per token assumed by the estimate (Llama's tokenizer averages about 4 on English text). */
@@ -365,10 +356,11 @@ export interface IContextFit {
 export function checkContextFit(
   input: string | readonly IChatMessage[],
   maxNewTokens: number,
-  contextLength: number | null | undefined
+  contextLength: number | null | undefined,
+  rules: Pick<IInferenceRules, 'context_length'> | null
 ): IContextFit {
   const promptTokens = estimateTokens(input);
-  const limit = contextLimit(contextLength);
+  const limit = contextLimit(contextLength, rules);
   return {
     promptTokens,
     maxNewTokens,

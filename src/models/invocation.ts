@@ -1,11 +1,15 @@
 /**
- * Rules of the "Try it" box (pure functions).
+ * Rules of the "Try it" box (pure functions); the limits of `max_new_tokens` are the server's
+ * (`rules.inference_parameters`).
  */
-import { IInvocationResult } from '../api/types';
+import { IInferenceRules, IInvocationResult } from '../api/types';
+import { contextLimit } from './inferenceParameters';
 
-/** Llama 2's largest context; used when the endpoint's configuration is unknown. */
-export const MAX_CONTEXT_TOKENS = 4096;
-export const DEFAULT_MAX_NEW_TOKENS = 64;
+/** The server's default `max_new_tokens` as the field shows it ("" until the rules are known). */
+export function defaultMaxNewTokens(rules: IInferenceRules | null): string {
+  const spec = rules?.parameters.find(item => item.name === 'max_new_tokens');
+  return typeof spec?.default === 'number' ? String(spec.default) : '';
+}
 
 /**
  * Whether the model produced nothing: it ended at once (`finish_reason` "eos_immediately") or the text is
@@ -28,29 +32,30 @@ export type MaxNewTokensProblem = 'not-integer' | 'too-small' | 'too-large';
  */
 export function validateMaxNewTokens(
   value: string,
-  contextLength: number | null | undefined
+  contextLength: number | null | undefined,
+  rules: IInferenceRules
 ): MaxNewTokensProblem | null {
   const trimmed = value.trim();
   if (!/^\d+$/.test(trimmed)) {
     return 'not-integer';
   }
   const n = Number(trimmed);
-  if (n < 1) {
+  const spec = rules.parameters.find(item => item.name === 'max_new_tokens');
+  if (n < (spec?.min ?? 1)) {
     return 'too-small';
   }
-  if (n > maxNewTokensLimit(contextLength)) {
+  if (n > maxNewTokensLimit(contextLength, rules)) {
     return 'too-large';
   }
   return null;
 }
 
-/** Upper bound of `max_new_tokens` for a deployment. */
+/** Upper bound of `max_new_tokens` for a deployment (its context length, else the server's). */
 export function maxNewTokensLimit(
-  contextLength: number | null | undefined
+  contextLength: number | null | undefined,
+  rules: Pick<IInferenceRules, 'context_length'> | null
 ): number {
-  return typeof contextLength === 'number' && contextLength > 0
-    ? contextLength
-    : MAX_CONTEXT_TOKENS;
+  return contextLimit(contextLength, rules);
 }
 
 /** Output tokens per second over the whole request (null when unknown). */

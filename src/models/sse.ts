@@ -154,9 +154,3 @@ export class SseParser {
   private _lastId = '';
   private _retry: number | null = null;
 }
-
-/** Parse a complete event stream at once (tests and small bodies). */
-export function parseSse(text: string): ISseEvent[] {
-  const parser = new SseParser();
-  return [...parser.feed(text), ...parser.end()];
-}

@@ -4,8 +4,9 @@
  * 400 does), the training instances with their price, the cost estimate and its stated assumption, and
  * the `POST /training-jobs` body.
  *
- * The server validates again and exactly (training_service.py); this module only warns before anything
- * is sent or billed.
+ * The rules themselves are the server's: the model card (hyperparameter specs, instances, the duration
+ * assumption) and `GET /status` `rules` (S3 URI pattern, local hyperparameters, the duration assumption).
+ * The server validates again and exactly; this module only warns before anything is sent or billed.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
@@ -13,8 +14,10 @@ import {
   DatasetFormat,
   ICreateTrainingJobRequest,
   IDatasetRequest,
+  IDatasetUriRule,
   IDurationAssumption,
   IHyperparameter,
+  ILocalHyperparameterRules,
   IModelSummary,
   ITrainingInstance,
   ITrainingSpec
@@ -56,19 +59,14 @@ export type DatasetSource =
   | { kind: 'upload'; uri: string; filename: string; bytes: number }
   | { kind: 's3'; uri: string };
 
-/** The server's pattern for bucket URIs (training_service.S3_URI_PATTERN). */
-export const S3_URI_PATTERN =
-  /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
-
 export const MAX_HOLDOUT = 1000;
 
-/** The documented default and range of `max_input_length` (the catalog's spec overrides them). */
-export const DEFAULT_MAX_INPUT_LENGTH = 2048;
-const MAX_INPUT_LENGTH_RANGE: [number, number] = [128, 4096];
-
-/** Whether `uri` is an `s3://bucket/key-or-prefix` URI the server accepts. */
-export function isS3Uri(uri: string): boolean {
-  return S3_URI_PATTERN.test(uri.trim());
+/** Whether `uri` is an `s3://bucket/key-or-prefix` URI the server accepts (`rules.dataset_uri`). */
+export function isS3Uri(
+  uri: string,
+  rule: Pick<IDatasetUriRule, 's3_pattern'>
+): boolean {
+  return new RegExp(rule.s3_pattern).test(uri.trim());
 }
 
 /** The `max_input_length` hyperparameter of a training spec, if it has one. */
@@ -110,21 +108,23 @@ export function validateDatasetFields(
   fields: IDatasetFields,
   source: DatasetSource | null,
   maxInputLength: IHyperparameter | null,
+  uriRule: Pick<IDatasetUriRule, 's3_pattern'> | null,
   trans: TranslationBundle
 ): IDatasetFieldErrors {
   const errors: IDatasetFieldErrors = {};
   if (!source) {
     errors.source = trans.__('Choose a dataset file or give an s3:// URI.');
-  } else if (source.kind === 's3' && !isS3Uri(source.uri)) {
+  } else if (
+    source.kind === 's3' &&
+    (!uriRule || !isS3Uri(source.uri, uriRule))
+  ) {
     errors.source = trans.__(
       'Give an S3 URI like s3://my-bucket/datasets/train.jsonl (lower-case bucket name).'
     );
   }
-  const low = maxInputLength?.min ?? MAX_INPUT_LENGTH_RANGE[0];
-  const high =
-    maxInputLength?.max === undefined
-      ? MAX_INPUT_LENGTH_RANGE[1]
-      : maxInputLength.max;
+  // The card's spec gives the range; without one, any positive length (the server checks it).
+  const low = maxInputLength?.min ?? 1;
+  const high = maxInputLength?.max ?? null;
   if (!integerIn(fields.maxInputLength, low, high)) {
     errors.maxInputLength =
       high === null
@@ -197,17 +197,12 @@ export const TEMPLATE_PROBE_REQUEST: IDatasetRequest = {
 /** The form's text per hyperparameter name. */
 export type HyperparameterValues = Record<string, string>;
 
-/** Local-mode meaning of the catalog's hyperparameters (local/training_jobs.py); others have none. */
-export const LOCAL_HYPERPARAMETERS: ReadonlySet<string> = new Set([
-  'learning_rate',
-  'max_steps',
-  'per_device_train_batch_size',
-  'max_input_length'
-]);
-
-/** Whether a hyperparameter changes anything in local mode (LoRA on the local stand-in). */
-export function hasLocalMeaning(name: string): boolean {
-  return LOCAL_HYPERPARAMETERS.has(name);
+/** What a hyperparameter means in local mode (LoRA on the stand-in); null when it means nothing there. */
+export function localMeaning(
+  name: string,
+  rules: Pick<ILocalHyperparameterRules, 'settings'>
+): string | null {
+  return rules.settings.find(item => item.name === name)?.meaning ?? null;
 }
 
 /** A default as the form shows it ("6e-06" stays readable; numbers never print as "6.000000000000001e-6"). */
@@ -304,18 +299,6 @@ export function parseHyperparameter(
   return value;
 }
 
-/** One message per invalid field, naming what is allowed (null: valid). */
-export function validateHyperparameter(
-  spec: IHyperparameter,
-  raw: string,
-  trans: TranslationBundle
-): string | null {
-  if (parseHyperparameter(spec, raw ?? '') !== undefined) {
-    return null;
-  }
-  return trans.__('%1 must be %2.', spec.name, rangeText(spec, trans));
-}
-
 export interface IHyperparameterValidation {
   errors: Record<string, string>;
   /** The body's `hyperparameters` when every field is valid, else null. */
@@ -370,14 +353,6 @@ export function defaultTrainingInstance(
   return trainingInstances(training)[0]?.instance_type ?? '';
 }
 
-/**
- * Used when the card has no `duration_assumption`: 180 minutes for the default 20 steps of Llama-2-7b on
- * ml.trn1.32xlarge (about 170 minutes measured by the SageMaker Python SDK canary), i.e. 540 s per step.
- */
-export const FALLBACK_MINUTES = 180;
-export const FALLBACK_DEFAULT_MAX_STEPS = 20;
-export const FALLBACK_LOCAL_SECONDS_PER_STEP = 6;
-
 export interface ICostEstimate {
   /** Seconds per optimizer step assumed. */
   secondsPerStep: number;
@@ -402,32 +377,42 @@ export function estimateTrainingCost(options: {
   pricePerHour: number | null;
   maxSteps: number | null;
   defaultMaxSteps: number | null;
-  assumption: IDurationAssumption | null | undefined;
+  /** The card's, else the server's (`rules.training.duration_assumption`); null: no estimate. */
+  assumption: IDurationAssumption | null;
   local: boolean;
-}): ICostEstimate {
-  const assumption = options.assumption ?? null;
-  const defaultSteps =
-    options.defaultMaxSteps && options.defaultMaxSteps > 0
-      ? options.defaultMaxSteps
-      : FALLBACK_DEFAULT_MAX_STEPS;
+}): ICostEstimate | null {
+  const assumption = options.assumption;
+  if (!assumption) {
+    return null;
+  }
   const maxSteps =
     options.maxSteps !== null && options.maxSteps > 0
       ? options.maxSteps
-      : defaultSteps;
+      : options.defaultMaxSteps;
+  // The full run the assumption describes is the default max_steps; without one, the steps asked for.
+  const defaultSteps =
+    options.defaultMaxSteps && options.defaultMaxSteps > 0
+      ? options.defaultMaxSteps
+      : maxSteps;
+  if (!maxSteps || !defaultSteps) {
+    return null;
+  }
   if (options.local) {
-    const secondsPerStep =
-      assumption?.local_seconds_per_step ?? FALLBACK_LOCAL_SECONDS_PER_STEP;
+    if (assumption.local_seconds_per_step === undefined) {
+      return null;
+    }
+    const secondsPerStep = assumption.local_seconds_per_step;
     return {
       secondsPerStep,
       maxSteps,
       minutes: (secondsPerStep * maxSteps) / 60,
       cost: 0,
       pricePerHour: null,
-      basis: assumption?.local_basis ?? '',
+      basis: assumption.local_basis ?? '',
       note: ''
     };
   }
-  const fullRunMinutes = assumption?.minutes ?? FALLBACK_MINUTES;
+  const fullRunMinutes = assumption.minutes;
   const secondsPerStep = (fullRunMinutes * 60) / defaultSteps;
   const minutes = (secondsPerStep * maxSteps) / 60;
   const price = options.pricePerHour;
@@ -437,8 +422,8 @@ export function estimateTrainingCost(options: {
     minutes,
     cost: typeof price === 'number' ? (price * minutes) / 60 : null,
     pricePerHour: typeof price === 'number' ? price : null,
-    basis: assumption?.basis ?? '',
-    note: assumption?.note ?? ''
+    basis: assumption.basis,
+    note: assumption.note
   };
 }
 
