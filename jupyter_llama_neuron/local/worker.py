@@ -125,7 +125,8 @@ class Scheduler:
         self.cancelled = 0
         self._recent: deque[dict[str, Any]] = deque(maxlen=RECENT_KEPT)
         self._threads = [
-            threading.Thread(target=self._run, name=f"generate-{i}", daemon=True) for i in range(concurrency)
+            threading.Thread(target=self._run, name=f"generate-{i}", daemon=True)
+            for i in range(self._thread_count())
         ]
         for thread in self._threads:
             thread.start()
@@ -218,6 +219,9 @@ class Scheduler:
 
     # -- generation threads ----------------------------------------------------------------------------------
 
+    def _thread_count(self) -> int:
+        return self._concurrency
+
     def _record(self, job: Job, reason: str, tokens_out: int) -> None:
         self._recent.append({"id": job.id, "finish_reason": reason, "tokens_out": tokens_out})
 
@@ -270,9 +274,13 @@ class Scheduler:
                 "error",
                 0,
             )
+        return self._done_message(job, outcome, started), outcome.finish_reason, outcome.tokens_out
+
+    @staticmethod
+    def _done_message(job: Job, outcome: Outcome, started: float) -> dict[str, Any]:
         finished = time.monotonic()
         ttft = None if outcome.first_token_at is None else round(outcome.first_token_at - job.received, 4)
-        done = {
+        return {
             "id": job.id,
             "event": "done",
             "generated_text": outcome.generated_text,
@@ -286,7 +294,6 @@ class Scheduler:
             "capped_by_context": outcome.capped_by_context,
             "truncated_tokens": outcome.truncated_tokens,
         }
-        return done, outcome.finish_reason, outcome.tokens_out
 
 
 class IncrementalDecoder:
@@ -319,14 +326,18 @@ class IncrementalDecoder:
         if self._prompt_pending:
             self._prompt_pending = False  # generate() first hands over the prompt itself
             return
+        ids = value.tolist()
+        if ids and isinstance(ids[0], list):
+            ids = ids[0]  # batch of one
+        self.push([int(i) for i in ids])
+
+    def push(self, ids: list[int]) -> None:
+        """New token ids (without the prompt): the batching loop calls this directly."""
         if self.first_token_at is None:
             self.first_token_at = time.monotonic()
         if not self._emit_text:
             return
-        ids = value.tolist()
-        if ids and isinstance(ids[0], list):
-            ids = ids[0]  # batch of one
-        self._tokens.extend(int(i) for i in ids)
+        self._tokens.extend(ids)
         chunk = self._pending_text()
         # Empty when the new token adds no text yet (a skipped special token, or a partial character).
         if chunk and not chunk.endswith("\ufffd"):
@@ -520,9 +531,8 @@ def _parse_job(message: dict[str, Any]) -> Job:
     return Job(job_id, inputs, None, parameters, bool(message.get("stream")))
 
 
-def serve(engine: Engine, writer: ProtocolWriter, stdin: IO[str], concurrency: int, max_queue: int) -> None:
+def serve(scheduler: Scheduler, writer: ProtocolWriter, stdin: IO[str]) -> None:
     """Read requests until stdin closes, then cancel what is running and return."""
-    scheduler = Scheduler(engine, writer, concurrency, max_queue)
     try:
         while True:
             line = stdin.readline()
@@ -587,6 +597,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     parser.add_argument("--dtype", choices=["auto", "float32", "bfloat16"], default="float32")
     parser.add_argument("--max-queue", type=int, default=DEFAULT_MAX_QUEUE)
+    parser.add_argument(
+        "--scheduler",
+        choices=["batch", "threads"],
+        default="batch",
+        help="batch: one continuously batched loop (local/batching.py); threads: one generate() per request",
+    )
     # Unused by the worker itself: it makes the endpoint visible in the process's command line, which is how a
     # restarted server recognises (by PID and /proc) a stale worker it may kill.
     parser.add_argument("--endpoint", default="", help="endpoint name (identification only)")
@@ -602,7 +618,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     try:
-        engine = TorchEngine(args.model, args.n_positions, max(1, args.threads), args.dtype)
+        engine_class: type[TorchEngine] = TorchEngine
+        if args.scheduler == "batch":
+            from .batching import BatchEngine
+
+            engine_class = BatchEngine
+        engine = engine_class(args.model, args.n_positions, max(1, args.threads), args.dtype)
     except Exception as exc:  # any load failure is reported as the endpoint's failure reason
         writer.send(
             {
@@ -622,7 +643,10 @@ def main(argv: list[str] | None = None) -> int:
             "pid": os.getpid(),
         }
     )
-    serve(engine, writer, sys.stdin, max(1, args.concurrency), max(1, args.max_queue))
+    from .batching import make_scheduler
+
+    scheduler = make_scheduler(engine, writer, max(1, args.concurrency), max(1, args.max_queue))
+    serve(scheduler, writer, sys.stdin)
     return 0
 
 
