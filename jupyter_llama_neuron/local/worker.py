@@ -471,6 +471,9 @@ class TorchEngine(Engine):
 
         decoder = IncrementalDecoder(self._decode, on_text, emit_text=job.stream and plan.streamable)
         kwargs = dict(plan.kwargs)
+        if job.messages is None and self.eos_ids:
+            # Completion-style: continue the text, as a base model does (see local/batching.py).
+            kwargs["begin_suppress_tokens"] = sorted(self.eos_ids)
         if plan.stop:
             kwargs["tokenizer"] = self.tokenizer  # generate() needs it to match stop strings across tokens
         if plan.streamable:
