@@ -5,7 +5,8 @@
 Protocol: JSON lines. stdout carries only protocol lines (fd 1 is redirected to stderr so library prints
 cannot corrupt it); logs go to stderr.
 
-    worker → {"event": "ready", "n_positions", "model_max_positions", "load_s", "chat_template", "dtype"}
+    worker → {"event": "ready", "n_positions", "model_max_positions", "load_s", "chat_template", "dtype",
+              "process_cpu_s", "phases": {name: {"wall_s", "cpu_s"}}}
            | {"event": "fatal", "message"}                  (then exits 1)
     → worker {"id", "op": "generate", "inputs": str | "messages": [{role, content}], "parameters", "stream"}
              {"id", "op": "cancel"}      stops a running generation, drops a queued one
@@ -17,7 +18,9 @@ cannot corrupt it); logs go to stderr.
              {"id", "event": "stats", "active", "queued", "max_active", "completed", "cancelled", "recent"}
 
 Every generate request ends with exactly one ``done`` or ``error``. At most ``--concurrency`` generations run
-at once (the deployment's max_rolling_batch_size); the rest wait in a bounded FIFO queue. The worker exits
+at once (the deployment's max_rolling_batch_size); the rest wait in a bounded FIFO queue. By default they run
+as rows of one continuously batched loop on one thread (``local/batching.py``, which says why);
+``--scheduler threads`` runs one ``generate`` per request in its own thread instead. The worker exits
 when stdin closes, so it never outlives the server that started it.
 """
 
@@ -375,13 +378,31 @@ def _validate_messages(messages: Any) -> list[dict[str, str]]:
     return clean
 
 
+class PhaseTimer:
+    """Wall and CPU seconds of each start-up phase, for the ready event (benchmarks/bench_local_start.py)."""
+
+    def __init__(self) -> None:
+        self._wall = time.perf_counter()
+        self._cpu = time.process_time()
+        self.phases: dict[str, dict[str, float]] = {}
+
+    def mark(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.phases[name] = {"wall_s": round(wall - self._wall, 3), "cpu_s": round(cpu - self._cpu, 3)}
+        self._wall, self._cpu = wall, cpu
+
+
 class TorchEngine(Engine):
     """Loads the model once and runs ``generate`` per job (torch is imported here, in the subprocess only)."""
 
     def __init__(self, model_dir: str, n_positions: int, threads: int, dtype: str) -> None:
+        phases = PhaseTimer()
         import torch
+
+        phases.mark("import_torch")
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        phases.mark("import_transformers")
         torch.set_num_threads(threads)
         # Only settable before the first parallel op; if that already happened the default is harmless.
         with contextlib.suppress(RuntimeError):
@@ -390,6 +411,7 @@ class TorchEngine(Engine):
         self._torch = torch
         # Any: transformers' own annotations (Auto classes, decorated methods) are too loose to check against.
         self.tokenizer: Any = cast(Any, AutoTokenizer.from_pretrained(model_dir))
+        phases.mark("tokenizer")
         load_dtype: Any = {"float32": torch.float32, "bfloat16": torch.bfloat16}.get(dtype, "auto")
         self.model: Any = cast(Any, AutoModelForCausalLM.from_pretrained(model_dir, dtype=load_dtype))
         if self.model.dtype == torch.float16:
@@ -397,7 +419,9 @@ class TorchEngine(Engine):
             # half-precision checkpoint (e.g. a mapped Llama-2-7b-hf).
             self.model = self.model.to(torch.bfloat16)
         self.model.eval()
+        phases.mark("weights")
         self.load_s = time.monotonic() - started
+        self.phases = phases.phases
         # The deployment's context length, but never past the positions the model was trained for.
         self.model_max_positions = int(
             getattr(self.model.config, "max_position_embeddings", n_positions) or n_positions
@@ -641,6 +665,9 @@ def main(argv: list[str] | None = None) -> int:
             "n_positions": engine.n_positions,
             "model_max_positions": engine.model_max_positions,
             "load_s": round(engine.load_s, 3),
+            # Since the interpreter started (module imports included): where a deploy's start-up time goes.
+            "process_cpu_s": round(time.process_time(), 3),
+            "phases": engine.phases,
             "chat_template": engine.has_chat_template,
             "dtype": str(engine.model.dtype).replace("torch.", ""),
             "pid": os.getpid(),
