@@ -43,7 +43,8 @@ from .generation import (
     finish_reason,
     plan_generation,
 )
-from .worker import Engine, IncrementalDecoder, Job, Outcome, ProtocolWriter, Scheduler, TorchEngine
+from .incremental_decoder import IncrementalDecoder
+from .worker import Engine, Job, Outcome, ProtocolWriter, Scheduler, TorchEngine
 
 
 @dataclass
