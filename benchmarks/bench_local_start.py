@@ -4,6 +4,9 @@ Goal: a warm deploy (the stand-in already converted) is InService in <= 5 s on t
 
 * deploy: ``LocalBackend.create_endpoint`` for the chat id, then ``describe_endpoint`` every 50 ms until
   InService (what the UI's Quick deploy waits for); the endpoint is deleted before the next run.
+* pre-imported: ``python -m jupyter_llama_neuron.local.standby`` started and waited for (torch and
+  transformers imported), then timed from the load request to its ready event: the deploy time a server that
+  keeps one standby worker would see (``local/standby.py``; the backend does not use it yet).
 * breakdown: the worker started directly (``python -m jupyter_llama_neuron.local.worker``), as the backend
   starts it; its ready event reports wall and CPU seconds per phase (import torch, import transformers,
   tokenizer, weights) and the CPU time of the whole process; ``python -c pass`` gives the interpreter's own
@@ -99,6 +102,32 @@ def worker_once(model_dir: Path) -> tuple[float, dict[str, Any]]:
     return elapsed, ready
 
 
+def standby_once(model_dir: Path) -> tuple[float, dict[str, Any]]:
+    """Seconds from the load request to ready for a pre-imported worker (``local/standby.py``)."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_llama_neuron.local.standby", "--threads", "1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    stdin, stdout = cast(IO[str], process.stdin), cast(IO[str], process.stdout)
+    standby = json.loads(stdout.readline())
+    assert standby["event"] == "standby", standby
+    argv = ["--model", str(model_dir), "--n-positions", "1024", "--concurrency", "2", "--dtype", "float32"]
+    started = time.perf_counter()
+    stdin.write(json.dumps({"op": "load", "argv": argv}) + "\n")
+    stdin.flush()
+    ready = json.loads(stdout.readline())
+    elapsed = time.perf_counter() - started
+    stdin.close()
+    process.wait(30)
+    assert ready["event"] == "ready", ready
+    return elapsed, {**ready, "standby": standby}
+
+
 def interpreter_once() -> tuple[float, float]:
     started = time.perf_counter()
     before = os.times()
@@ -130,6 +159,7 @@ def main() -> None:
     interpreters: list[tuple[float, float]] = []
     phases: dict[str, list[tuple[float, float]]] = {}
     process_cpu: list[float] = []
+    standbys: list[tuple[float, float]] = []
     for run in range(args.repeats):
         deploys.append(asyncio.run(deploy_once(settings, run)))
         spawn, ready = worker_once(model_dir)
@@ -138,9 +168,13 @@ def main() -> None:
         for name, phase in ready["phases"].items():
             phases.setdefault(name, []).append((phase["wall_s"], phase["cpu_s"]))
         interpreters.append(interpreter_once())
+        standby_s, standby_ready = standby_once(model_dir)
+        load_cpu = sum(p["cpu_s"] for p in standby_ready["phases"].values())
+        standbys.append((standby_s, load_cpu))
         print(
             f"run {run + 1} ({load_average()}): deploy -> InService {deploys[-1]:.2f} s; "
-            f"worker spawn -> ready {spawn:.2f} s wall, {process_cpu[-1]:.2f} s cpu",
+            f"worker spawn -> ready {spawn:.2f} s wall, {process_cpu[-1]:.2f} s cpu"
+            f"; pre-imported worker load -> ready {standby_s:.2f} s wall, {load_cpu:.2f} s cpu",
             flush=True,
         )
 
@@ -164,6 +198,10 @@ def main() -> None:
         )
     accounted = sum(med([v[1] for v in values]) for values in phases.values()) + cpu
     print(f"    rest (worker module imports, pipes) : {'':13}{med(process_cpu) - accounted:6.2f} s cpu")
+    print(
+        "  pre-imported worker (local/standby.py), load request -> ready: "
+        f"{med([s[0] for s in standbys]):6.2f} s wall  {med([s[1] for s in standbys]):6.2f} s cpu"
+    )
 
 
 if __name__ == "__main__":
