@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,17 @@ def _isolate_from_aws() -> Iterator[None]:
         for key, value in isolated_environment().items():
             mp.setenv(key, value)
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A run writes ~2 GB under pytest's temp dir (SmolLM2 conversions, training outputs, data dirs) and
+    pytest keeps the last three runs: remove this run's at the end (JLN_KEEP_TEST_FILES=1 keeps them)."""
+    yield
+    given = getattr(tmp_path_factory, "_given_basetemp", None)
+    if os.environ.get("JLN_KEEP_TEST_FILES") or given is not None:
+        return
+    shutil.rmtree(tmp_path_factory.getbasetemp(), ignore_errors=True)
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ from jupyter_llama_neuron.backends.base import DeploymentConfig, Endpoint, Endpo
 from jupyter_llama_neuron.backends.local import model_store
 from jupyter_llama_neuron.backends.local.backend import LocalBackend
 from jupyter_llama_neuron.backends.local.endpoints import CatalogLike
+from jupyter_llama_neuron.backends.local.engine import Engine, Job, Outcome, ProtocolWriter, Scheduler
 from jupyter_llama_neuron.backends.local.generation import GenerationRequestError
 from jupyter_llama_neuron.backends.local.model_store import ModelStore
-from jupyter_llama_neuron.backends.local.worker import Engine, Job, Outcome, ProtocolWriter, Scheduler
 from jupyter_llama_neuron.catalog import load_catalog
 from jupyter_llama_neuron.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
 from jupyter_llama_neuron.settings import ExtensionSettings

@@ -164,12 +164,15 @@ async def test_deploy_and_answer_with_the_chat_template(backend: LocalBackend) -
     assert completion.generated_text.strip() == "Paris"
     assert completion.finish_reason == "stop_sequence"
 
-    # A bare question without the chat template makes this model end at once (DESIGN.md); the UI explains it.
+    # A bare question without the chat template: this instruction-tuned model would end at once; a
+    # completion-style request suppresses end-of-sequence at the first position, so it continues the text as
+    # the Llama 2 base models do.
     bare = await backend.invoke(
-        "smol-chat", {"inputs": "Question: What is the capital of France?\nAnswer:", "parameters": {}}
+        "smol-chat",
+        {"inputs": "Question: What is the capital of France?\nAnswer:", "parameters": {"max_new_tokens": 16}},
     )
-    assert bare.generated_text == ""
-    assert bare.finish_reason == "eos_immediately"
+    assert "Paris" in bare.generated_text, bare
+    assert bare.finish_reason != "eos_immediately"
 
     long_run = await backend.invoke(
         "smol-chat",
@@ -182,6 +185,23 @@ async def test_deploy_and_answer_with_the_chat_template(backend: LocalBackend) -
         f"{long_run.tokens_out / long_run.latency_s:.1f} tok/s at batch 1"
     )
     await backend.delete_endpoint("smol-chat")
+
+
+async def test_a_base_id_continues_the_text_instead_of_answering_nothing(backend: LocalBackend) -> None:
+    config = DeploymentConfig("ml.inf2.xlarge", 1024, 2, 2, "fp16")
+    await backend.create_endpoint(EndpointRequest("smol-base", BASE_ID, "1.*", config, "tester"))
+    await wait_for_status(backend, "smol-base", "InService")
+    question = "What is the capital of France?"
+    request = {"inputs": question, "parameters": {"max_new_tokens": 16}}
+    result = await backend.invoke("smol-base", request)
+    # Without end-of-sequence suppressed at the first position this model ends at once (eos_immediately).
+    assert result.finish_reason != "eos_immediately", result
+    assert (result.tokens_out or 0) > 1
+    assert "Paris" in result.generated_text, result
+    events = [event async for event in backend.invoke_stream_events("smol-base", request)]
+    assert events[-1]["generated_text"] == result.generated_text
+    assert "".join(e["text"] for e in events if e["event"] == "token") == result.generated_text
+    await backend.delete_endpoint("smol-base")
 
 
 def test_an_interrupted_conversion_leaves_nothing_behind(tmp_path: Path) -> None:

@@ -8,11 +8,32 @@ that the pytest suite uses (moto plus the additions this flow needs, and local J
 """
 
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
+
+# argv: the server's PID and the data dir. Polls once a second; a local worker may still be exiting when the
+# server is gone (it ends when its stdin closes), so the removal is retried for a few seconds.
+_REMOVE_WHEN_GONE = """
+import os, shutil, sys, time
+pid, folder = int(sys.argv[1]), sys.argv[2]
+while True:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        break
+    except PermissionError:
+        pass
+    time.sleep(1)
+for _ in range(10):
+    shutil.rmtree(folder, ignore_errors=True)
+    if not os.path.exists(folder):
+        break
+    time.sleep(1)
+"""
 
 configure_jupyter_server(c)  # type: ignore[name-defined]  # noqa: F821
 
@@ -24,7 +45,19 @@ backend = os.environ.get("LLAMA_NEURON_UI_BACKEND", "local")
 port = int(os.environ.get("LLAMA_NEURON_UI_PORT", "18888"))
 c.ServerApp.port = port + (1 if backend == "sagemaker" else 0)  # type: ignore[name-defined]  # noqa: F821
 c.ServerApp.port_retries = 0  # type: ignore[name-defined]  # noqa: F821  (a taken port fails, never drifts)
-data_dir = os.environ.get("LLAMA_NEURON_UI_DATA_DIR") or tempfile.mkdtemp(prefix="llama-neuron-ui-")
+data_dir = os.environ.get("LLAMA_NEURON_UI_DATA_DIR") or ""
+if not data_dir:
+    # A throw-away dir holds the converted model (~0.5 GB) and whatever the tests deploy or train (~1 GB).
+    # Playwright ends this server with SIGKILL, so no exit handler would run: a small watcher in its own
+    # session removes the dir once this server's process is gone.
+    data_dir = tempfile.mkdtemp(prefix="llama-neuron-ui-")
+    subprocess.Popen(
+        [sys.executable, "-c", _REMOVE_WHEN_GONE, str(os.getpid()), data_dir],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 c.LlamaNeuronApp.backend = backend  # type: ignore[name-defined]  # noqa: F821
 c.LlamaNeuronApp.data_dir = data_dir  # type: ignore[name-defined]  # noqa: F821
 

@@ -42,8 +42,10 @@ FINISH_EOS = "eos_token"
 FINISH_LENGTH = "length"
 FINISH_STOP = "stop_sequence"
 FINISH_CANCELLED = "cancelled"
-# The model produced end-of-sequence before any visible text (e.g. SmolLM2-Instruct given a bare question
-# without its chat template). The playground turns this into an explanation instead of an empty answer.
+# The model produced end-of-sequence before any visible text. The playground turns this into an explanation
+# instead of an empty answer. Rare since completion-style requests (raw ``inputs``) have end-of-sequence
+# suppressed at the first position, as a base model would continue the text: it still happens when a chat
+# request ends at once, or a completion's first tokens are only whitespace before end-of-sequence.
 FINISH_EOS_IMMEDIATELY = "eos_immediately"
 
 

@@ -3,7 +3,8 @@
 Run as ``python -m jupyter_llama_neuron.backends.local.trainer --model DIR --data FILE --out DIR --max-steps N
 --learning-rate LR --batch-size B --max-input-length L [--response-marker TEXT] [--gradient-checkpointing
 auto|on|off] [--threads T] [--job NAME]``. It runs in its own process: it imports torch, transformers and
-peft, and needs GBs of memory (SmolLM2-135M at batch 8: ~5.7 GB, ~2.8 GB with gradient checkpointing).
+peft, and needs GBs of memory (SmolLM2-135M at batch 8: ~5.7 GB, ~2.8 GB with gradient checkpointing, which
+``auto`` turns on only when the memory available calls for it).
 
 The recipe (reference local-mode.md §4): LoRA r=8, alpha=16, dropout 0.05 on the attention and MLP
 projections (q/k/v/o/gate/up/down); AdamW with a short linear warm-up and linear decay; one torch thread by
@@ -45,8 +46,16 @@ LORA_R = 8
 LORA_ALPHA = 16
 LORA_DROPOUT = 0.05
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-# Above this size gradient checkpointing is on by default: it halves activation memory for ~1.5x the time.
-CHECKPOINTING_PARAMS = 100_000_000
+# Gradient checkpointing halves activation memory but costs ~1.4x the time (benchmarks/bench_lora.py: 0.72x
+# the steps/s of a plain peft loop), so "auto" turns it on only when training without it would not fit in the
+# memory available. The estimate is calibrated on SmolLM2-135M (30 layers x 576 hidden, vocab 49152): LoRA at
+# batch 8 x ~120 tokens peaked at 5.7 GB (reference local-mode.md section 6): fp32 weights plus their
+# LoRA/optimizer overhead, and per token ~260 bytes per layer x hidden unit plus 12 bytes per vocabulary
+# entry (logits, their softmax and gradient).
+ACTIVATION_BYTES_PER_LAYER_UNIT = 260
+LOGIT_BYTES_PER_VOCAB_ENTRY = 12
+WEIGHT_BYTES_PER_PARAMETER = 6
+MEMORY_HEADROOM = 0.75  # use at most this share of the available memory
 SEED = 42
 INFO_FILE = "jupyter-llama-neuron-training.json"
 TMP_PREFIX = ".tmp-"
@@ -173,6 +182,32 @@ def _batch(torch: Any, examples: list[Example], pad_id: int) -> dict[str, Any]:
     }
 
 
+def training_memory_estimate(config: Any, parameters: int, batch_size: int, tokens: int) -> int:
+    """Peak bytes of LoRA training without gradient checkpointing (see ACTIVATION_BYTES_PER_LAYER_UNIT)."""
+    layers = int(getattr(config, "num_hidden_layers", 0) or 0)
+    hidden = int(getattr(config, "hidden_size", 0) or 0)
+    vocab = int(getattr(config, "vocab_size", 0) or 0)
+    per_token = layers * hidden * ACTIVATION_BYTES_PER_LAYER_UNIT + vocab * LOGIT_BYTES_PER_VOCAB_ENTRY
+    return parameters * WEIGHT_BYTES_PER_PARAMETER + batch_size * tokens * per_token
+
+
+def available_memory() -> int | None:
+    """Bytes the kernel says can be allocated without swapping (Linux MemAvailable), else None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def checkpointing_needed(estimate: int, available: int | None) -> bool:
+    """``auto``: checkpoint when training without it would not fit (or when memory cannot be measured)."""
+    return available is None or estimate > available * MEMORY_HEADROOM
+
+
 def learning_rate_at(step: int, total: int, peak: float) -> float:
     """Linear warm-up over the first 10% (at most 10 steps), then linear decay to 10% of the peak."""
     warmup = min(10, max(1, total // 10))
@@ -212,9 +247,19 @@ def train(args: argparse.Namespace, out: Emitter, target: Path) -> dict[str, Any
         f"{max_length} tokens); {parameters / 1e6:.1f}M parameters"
     )
 
+    longest = max(len(e.input_ids) for e in examples)
+    estimate = training_memory_estimate(model.config, parameters, args.batch_size, longest)
+    available = available_memory()
     checkpointing = args.gradient_checkpointing == "on" or (
-        args.gradient_checkpointing == "auto" and parameters > CHECKPOINTING_PARAMS
+        args.gradient_checkpointing == "auto" and checkpointing_needed(estimate, available)
     )
+    if args.gradient_checkpointing == "auto":
+        free = "unknown" if available is None else f"{available / 2**30:.1f} GB"
+        choice = "on (slower, about half the memory)" if checkpointing else "off (faster)"
+        out.log(
+            f"Training needs about {estimate / 2**30:.1f} GB without gradient checkpointing; "
+            f"{free} available: checkpointing {choice}"
+        )
     model.config.use_cache = False
     if checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
@@ -242,6 +287,7 @@ def train(args: argparse.Namespace, out: Emitter, target: Path) -> dict[str, Any
     rng = random.Random(SEED)
     peft_model.train()
     train_started = time.monotonic()
+    train_cpu_started = time.process_time()
     losses: list[float] = []
     for step in range(1, args.max_steps + 1):
         batch_examples = []
@@ -270,6 +316,7 @@ def train(args: argparse.Namespace, out: Emitter, target: Path) -> dict[str, Any
             elapsed_s=round(time.monotonic() - started, 3),
         )
     train_s = time.monotonic() - train_started
+    train_cpu_s = time.process_time() - train_cpu_started
 
     out.log("Merging the LoRA weights into the model and saving it")
     merged: Any = peft_model.merge_and_unload()
@@ -293,6 +340,8 @@ def train(args: argparse.Namespace, out: Emitter, target: Path) -> dict[str, Any
         "truncated_examples": truncated,
         "parameters": parameters,
         "train_s": round(train_s, 3),
+        # CPU seconds of the loop: with one torch thread, what train_s would be on an idle core.
+        "train_cpu_s": round(train_cpu_s, 3),
         "steps_per_s": round(args.max_steps / train_s, 4) if train_s > 0 else None,
         "first_loss": losses[0],
         "last_loss": losses[-1],
@@ -314,8 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gradient-checkpointing",
         choices=["auto", "on", "off"],
-        # auto: on above 100M parameters. JLN_GRADIENT_CHECKPOINTING=on|off overrides it for a machine with
-        # little (or plenty of) memory.
+        # auto: on only when training without it would not fit in the available memory.
+        # JLN_GRADIENT_CHECKPOINTING=on|off overrides it.
         default=os.environ.get("JLN_GRADIENT_CHECKPOINTING", "auto"),
     )
     parser.add_argument("--threads", type=int, default=1)

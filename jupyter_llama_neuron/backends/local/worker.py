@@ -1,11 +1,13 @@
 """A local "endpoint": one subprocess that loads a Hugging Face Llama-architecture model and generates.
 
-    python -m jupyter_llama_neuron.local.worker --model DIR --n-positions N --concurrency B --threads 1
+    python -m jupyter_llama_neuron.backends.local.worker --model DIR --n-positions N \
+        --concurrency B --threads 1
 
 Protocol: JSON lines. stdout carries only protocol lines (fd 1 is redirected to stderr so library prints
 cannot corrupt it); logs go to stderr.
 
-    worker → {"event": "ready", "n_positions", "model_max_positions", "load_s", "chat_template", "dtype"}
+    worker → {"event": "ready", "n_positions", "model_max_positions", "load_s", "chat_template", "dtype",
+              "process_cpu_s", "phases": {name: {"wall_s", "cpu_s"}}}
            | {"event": "fatal", "message"}                  (then exits 1)
     → worker {"id", "op": "generate", "inputs": str | "messages": [{role, content}], "parameters", "stream"}
              {"id", "op": "cancel"}      stops a running generation, drops a queued one
@@ -17,491 +19,29 @@ cannot corrupt it); logs go to stderr.
              {"id", "event": "stats", "active", "queued", "max_active", "completed", "cancelled", "recent"}
 
 Every generate request ends with exactly one ``done`` or ``error``. At most ``--concurrency`` generations run
-at once (the deployment's max_rolling_batch_size); the rest wait in a bounded FIFO queue. The worker exits
+at once (the deployment's max_rolling_batch_size); the rest wait in a bounded FIFO queue. By default they run
+as rows of one continuously batched loop on one thread (``local/batching.py``, which says why);
+``--scheduler threads`` runs one ``generate`` per request in its own thread instead. The worker exits
 when stdin closes, so it never outlives the server that started it.
 """
-
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
-import threading
 import time
-from abc import ABC, abstractmethod
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import IO, Any, cast
+from typing import IO, Any
 
-from .generation import (
-    GenerationPlan,
-    GenerationRequestError,
-    StopStringFilter,
-    assemble_text,
-    cut_at_stop,
-    finish_reason,
-    plan_generation,
+from .engine import (
+    DEFAULT_MAX_QUEUE,
+    Job,
+    ProtocolWriter,
+    Scheduler,
+    TorchEngine,
+    _validate_messages,
 )
-
-# A queue this deep is many minutes of work on a laptop; beyond it the request is refused instead of letting
-# memory grow without bound (SageMaker answers an overloaded endpoint with a throttling error too).
-DEFAULT_MAX_QUEUE = 256
-RECENT_KEPT = 64
-
-
-class ProtocolWriter:
-    """Serialises protocol lines from the reader thread and every generation thread."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-        self.broken = False
-
-    def send(self, message: dict[str, Any]) -> None:
-        line = json.dumps(message, ensure_ascii=False) + "\n"
-        with self._lock:
-            if self.broken:
-                return
-            try:
-                self._stream.write(line)
-                self._stream.flush()
-            except (BrokenPipeError, OSError, ValueError):
-                self.broken = True  # the server is gone; stdin EOF will end the process
-
-
-@dataclass
-class Job:
-    id: str
-    inputs: str | None
-    messages: list[dict[str, str]] | None
-    parameters: dict[str, Any]
-    stream: bool
-    received: float = field(default_factory=time.monotonic)
-    cancel: threading.Event = field(default_factory=threading.Event)
-
-
-@dataclass
-class Outcome:
-    """What a finished generation reports (the engine fills it; the scheduler adds timings)."""
-
-    generated_text: str
-    tokens_out: int
-    finish_reason: str
-    prompt_tokens: int
-    first_token_at: float | None
-    capped_by_context: bool = False
-    truncated_tokens: int = 0
-
-
-class Engine(ABC):
-    """Runs one generation. Implemented by ``TorchEngine``; the scheduler only needs this interface."""
-
-    @abstractmethod
-    def generate(self, job: Job, emit: Callable[[str], None]) -> Outcome: ...
-
-
-class Scheduler:
-    """A bounded pool of generation threads fed by a FIFO queue, with cancellation.
-
-    Threads rather than processes: torch releases the GIL inside its kernels, so B threads each running
-    ``generate`` overlap like a rolling batch of B, and they share one copy of the weights.
-    """
-
-    def __init__(self, engine: Engine, writer: ProtocolWriter, concurrency: int, max_queue: int) -> None:
-        self._engine = engine
-        self._writer = writer
-        self._concurrency = concurrency
-        self._max_queue = max_queue
-        self._cond = threading.Condition()
-        self._queue: deque[Job] = deque()
-        self._jobs: dict[str, Job] = {}  # queued or running
-        self._shutdown = False
-        self.active = 0
-        self.max_active = 0
-        self.completed = 0
-        self.cancelled = 0
-        self._recent: deque[dict[str, Any]] = deque(maxlen=RECENT_KEPT)
-        self._threads = [
-            threading.Thread(target=self._run, name=f"generate-{i}", daemon=True) for i in range(concurrency)
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    # -- reader side -----------------------------------------------------------------------------------------
-
-    def submit(self, job: Job) -> None:
-        with self._cond:
-            if job.id in self._jobs:
-                self._writer.send(
-                    {
-                        "id": job.id,
-                        "event": "error",
-                        "code": "BadRequest",
-                        "message": f"A request with id {job.id!r} is already running.",
-                        "hint": "",
-                    }
-                )
-                return
-            if len(self._queue) >= self._max_queue:
-                self._writer.send(
-                    {
-                        "id": job.id,
-                        "event": "error",
-                        "code": "Busy",
-                        "message": f"The endpoint is busy: {len(self._queue)} requests are already waiting.",
-                        "hint": "Retry in a moment, or deploy with a larger rolling batch size.",
-                    }
-                )
-                return
-            self._jobs[job.id] = job
-            self._queue.append(job)
-            self._cond.notify()
-
-    def cancel(self, job_id: str) -> None:
-        with self._cond:
-            job = self._jobs.get(job_id)
-            if job is None:
-                return  # already finished: the cancel crossed the done message
-            job.cancel.set()
-            if job in self._queue:
-                # Never started: answer at once so the caller's request ends.
-                self._queue.remove(job)
-                del self._jobs[job_id]
-                self.cancelled += 1
-                self._record(job, "cancelled", 0)
-                drop = True
-            else:
-                drop = False
-        if drop:
-            now = time.monotonic()
-            self._writer.send(
-                {
-                    "id": job_id,
-                    "event": "done",
-                    "generated_text": "",
-                    "tokens_out": 0,
-                    "finish_reason": "cancelled",
-                    "latency_s": round(now - job.received, 4),
-                    "ttft_s": None,
-                    "queue_s": round(now - job.received, 4),
-                    "prompt_tokens": 0,
-                    "capped_by_context": False,
-                    "truncated_tokens": 0,
-                }
-            )
-
-    def stats(self) -> dict[str, Any]:
-        with self._cond:
-            return {
-                "active": self.active,
-                "queued": len(self._queue),
-                "max_active": self.max_active,
-                "completed": self.completed,
-                "cancelled": self.cancelled,
-                "concurrency": self._concurrency,
-                "recent": list(self._recent),
-            }
-
-    def shutdown(self, timeout: float = 5.0) -> None:
-        with self._cond:
-            self._shutdown = True
-            for job in self._jobs.values():
-                job.cancel.set()
-            self._queue.clear()
-            self._cond.notify_all()
-        deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-
-    # -- generation threads ----------------------------------------------------------------------------------
-
-    def _record(self, job: Job, reason: str, tokens_out: int) -> None:
-        self._recent.append({"id": job.id, "finish_reason": reason, "tokens_out": tokens_out})
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._queue and not self._shutdown:
-                    self._cond.wait()
-                if self._shutdown:
-                    return
-                job = self._queue.popleft()
-                self.active += 1
-                self.max_active = max(self.max_active, self.active)
-            started = time.monotonic()
-            reply, reason, tokens_out = self._execute(job, started)
-            # Counters are settled before the reply leaves, so a client that has every answer also sees an
-            # idle worker in the stats.
-            with self._cond:
-                self.active -= 1
-                self._jobs.pop(job.id, None)
-                if reply["event"] == "done":
-                    self.completed += 1
-                if reason == "cancelled":
-                    self.cancelled += 1
-                self._record(job, reason, tokens_out)
-            self._writer.send(reply)
-
-    def _execute(self, job: Job, started: float) -> tuple[dict[str, Any], str, int]:
-        """Run one job; returns the terminal message, its outcome and the tokens generated."""
-
-        def emit(text: str) -> None:
-            if job.stream and text and not job.cancel.is_set():
-                self._writer.send({"id": job.id, "event": "token", "text": text})
-
-        try:
-            outcome = self._engine.generate(job, emit)
-        except GenerationRequestError as exc:
-            error = {
-                "id": job.id,
-                "event": "error",
-                "code": exc.code,
-                "message": exc.message,
-                "hint": exc.hint,
-            }
-            return error, "error", 0
-        except Exception as exc:  # a model failure answers this request; the worker keeps serving others
-            message = f"Generation failed: {type(exc).__name__}: {exc}"
-            return (
-                {"id": job.id, "event": "error", "code": "Internal", "message": message, "hint": ""},
-                "error",
-                0,
-            )
-        finished = time.monotonic()
-        ttft = None if outcome.first_token_at is None else round(outcome.first_token_at - job.received, 4)
-        done = {
-            "id": job.id,
-            "event": "done",
-            "generated_text": outcome.generated_text,
-            "tokens_out": outcome.tokens_out,
-            "finish_reason": outcome.finish_reason,
-            "latency_s": round(finished - job.received, 4),
-            "ttft_s": ttft,
-            "queue_s": round(started - job.received, 4),
-            "generation_s": round(finished - started, 4),
-            "prompt_tokens": outcome.prompt_tokens,
-            "capped_by_context": outcome.capped_by_context,
-            "truncated_tokens": outcome.truncated_tokens,
-        }
-        return done, outcome.finish_reason, outcome.tokens_out
-
-
-class IncrementalDecoder:
-    """A ``generate`` streamer that turns token ids into text chunks as they arrive.
-
-    Each token's text leaves as soon as it is known, using the incremental detokenisation of Hugging Face's
-    text-generation-inference: decode a window that starts one emission back, with and without the newest
-    tokens, and emit the difference - unless it ends in U+FFFD, i.e. inside a multi-byte character whose
-    remaining bytes are still to come. The window gives each token its correct leading space (a SentencePiece
-    token decoded alone loses it). transformers' ``TextStreamer`` instead holds text back until the next
-    space, which delays the first visible text, and every word, by one token. This is its own class rather
-    than a ``TextIteratorStreamer`` because that one needs a second thread per request to drain its queue;
-    here each chunk is handed straight to ``on_text`` from the generating thread. It also records when the
-    first new token arrived (TTFT) and decodes through the worker's tokenizer lock.
-    """
-
-    def __init__(
-        self, decode: Callable[[list[int]], str], on_text: Callable[[str], None], *, emit_text: bool
-    ) -> None:
-        self._decode = decode
-        self._on_text = on_text
-        self._emit_text = emit_text
-        self._tokens: list[int] = []
-        self._prefix_offset = 0  # start of the decode window
-        self._read_offset = 0  # tokens before this have been emitted
-        self._prompt_pending = True
-        self.first_token_at: float | None = None
-
-    def put(self, value: Any) -> None:
-        if self._prompt_pending:
-            self._prompt_pending = False  # generate() first hands over the prompt itself
-            return
-        if self.first_token_at is None:
-            self.first_token_at = time.monotonic()
-        if not self._emit_text:
-            return
-        ids = value.tolist()
-        if ids and isinstance(ids[0], list):
-            ids = ids[0]  # batch of one
-        self._tokens.extend(int(i) for i in ids)
-        chunk = self._pending_text()
-        # Empty when the new token adds no text yet (a skipped special token, or a partial character).
-        if chunk and not chunk.endswith("\ufffd"):
-            self._prefix_offset, self._read_offset = self._read_offset, len(self._tokens)
-            self._on_text(chunk)
-
-    def _pending_text(self) -> str:
-        window = self._tokens[self._prefix_offset :]
-        before = self._decode(self._tokens[self._prefix_offset : self._read_offset])
-        text = self._decode(window)
-        return text[len(before) :] if len(text) > len(before) else ""
-
-    def end(self) -> None:
-        if self._emit_text and self._read_offset < len(self._tokens):
-            chunk = self._pending_text()  # whatever is left, even an incomplete character
-            self._prefix_offset = self._read_offset = len(self._tokens)
-            if chunk:
-                self._on_text(chunk)
-
-
-def _validate_messages(messages: Any) -> list[dict[str, str]]:
-    if not isinstance(messages, list) or not messages:
-        raise GenerationRequestError("messages must be a non-empty list of {role, content} objects.")
-    clean: list[dict[str, str]] = []
-    for index, message in enumerate(messages):
-        if (
-            not isinstance(message, dict)
-            or message.get("role") not in ("system", "user", "assistant")
-            or not isinstance(message.get("content"), str)
-        ):
-            raise GenerationRequestError(
-                f'messages[{index}] must be {{"role": "system"|"user"|"assistant", "content": str}}.'
-            )
-        clean.append({"role": message["role"], "content": message["content"]})
-    return clean
-
-
-class TorchEngine(Engine):
-    """Loads the model once and runs ``generate`` per job (torch is imported here, in the subprocess only)."""
-
-    def __init__(self, model_dir: str, n_positions: int, threads: int, dtype: str) -> None:
-        import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        torch.set_num_threads(threads)
-        # Only settable before the first parallel op; if that already happened the default is harmless.
-        with contextlib.suppress(RuntimeError):
-            torch.set_num_interop_threads(1)
-        started = time.monotonic()
-        self._torch = torch
-        # Any: transformers' own annotations (Auto classes, decorated methods) are too loose to check against.
-        self.tokenizer: Any = cast(Any, AutoTokenizer.from_pretrained(model_dir))
-        load_dtype: Any = {"float32": torch.float32, "bfloat16": torch.bfloat16}.get(dtype, "auto")
-        self.model: Any = cast(Any, AutoModelForCausalLM.from_pretrained(model_dir, dtype=load_dtype))
-        if self.model.dtype == torch.float16:
-            # fp16 matmuls are slow or unsupported on many CPUs; bf16 keeps the memory saving of a
-            # half-precision checkpoint (e.g. a mapped Llama-2-7b-hf).
-            self.model = self.model.to(torch.bfloat16)
-        self.model.eval()
-        self.load_s = time.monotonic() - started
-        # The deployment's context length, but never past the positions the model was trained for.
-        self.model_max_positions = int(
-            getattr(self.model.config, "max_position_embeddings", n_positions) or n_positions
-        )
-        self.n_positions = min(n_positions, self.model_max_positions)
-        # Rust tokenizers raise "Already borrowed" when one thread encodes while another changes padding or
-        # truncation state; one lock around every tokenizer call rules that out and costs microseconds.
-        self._tok_lock = threading.Lock()
-        eos: set[int] = set()
-        for source in (self.model.generation_config.eos_token_id, self.tokenizer.eos_token_id):
-            if isinstance(source, int):
-                eos.add(source)
-            elif isinstance(source, (list, tuple)):
-                eos.update(int(i) for i in source)
-        self.eos_ids = eos
-        pad = self.model.generation_config.pad_token_id
-        if pad is None:
-            pad = self.tokenizer.pad_token_id
-        self.pad_id = pad if pad is not None else (min(eos) if eos else 0)
-        self.has_chat_template = bool(getattr(self.tokenizer, "chat_template", None))
-
-    def _decode(self, ids: list[int]) -> str:
-        with self._tok_lock:
-            return str(self.tokenizer.decode(ids, skip_special_tokens=True))
-
-    def _encode(self, job: Job) -> tuple[str, list[int]]:
-        with self._tok_lock:
-            if job.messages is not None:
-                if not self.has_chat_template:
-                    raise GenerationRequestError(
-                        "This model has no chat template, so it cannot take chat messages.",
-                        hint="Send a completion-style prompt in 'inputs' instead.",
-                    )
-                prompt = str(
-                    self.tokenizer.apply_chat_template(
-                        job.messages, add_generation_prompt=True, tokenize=False
-                    )
-                )
-                # The template already contains the special tokens it needs.
-                ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
-            else:
-                prompt = job.inputs or ""
-                ids = self.tokenizer(prompt)["input_ids"]
-        return prompt, [int(i) for i in ids]
-
-    def generate(self, job: Job, emit: Callable[[str], None]) -> Outcome:
-        torch = self._torch
-        from transformers import StoppingCriteria, StoppingCriteriaList
-
-        prompt, ids = self._encode(job)
-        plan: GenerationPlan = plan_generation(job.parameters, len(ids), self.n_positions)
-        if plan.truncated_tokens:
-            ids = ids[plan.truncated_tokens :]
-            with self._tok_lock:
-                prompt = str(self.tokenizer.decode(ids, skip_special_tokens=False))
-
-        stop_filter = StopStringFilter(plan.stop)
-
-        def on_text(chunk: str) -> None:
-            out = stop_filter.feed(chunk)
-            if out:
-                emit(out)
-
-        class CancelCriteria(StoppingCriteria):
-            """Checked after every token: a cancel (or shutdown) ends the generation within one step."""
-
-            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-                return torch.full(
-                    (input_ids.shape[0],), job.cancel.is_set(), dtype=torch.bool, device=input_ids.device
-                )
-
-        decoder = IncrementalDecoder(self._decode, on_text, emit_text=job.stream and plan.streamable)
-        kwargs = dict(plan.kwargs)
-        if plan.stop:
-            kwargs["tokenizer"] = self.tokenizer  # generate() needs it to match stop strings across tokens
-        if plan.streamable:
-            kwargs["streamer"] = decoder
-        input_ids = torch.tensor([ids], dtype=torch.long)
-        with torch.inference_mode():
-            output = self.model.generate(
-                input_ids=input_ids,
-                attention_mask=torch.ones_like(input_ids),
-                stopping_criteria=StoppingCriteriaList([CancelCriteria()]),
-                pad_token_id=self.pad_id,
-                **kwargs,
-            )
-        new_ids = [int(i) for i in output[0, len(ids) :].tolist()]
-        tokens_out = len(new_ids)
-        ended_with_eos = bool(new_ids) and new_ids[-1] in self.eos_ids
-        completion, stopped = cut_at_stop(self._decode(new_ids), plan.stop)
-        cancelled = job.cancel.is_set()
-        if job.stream and not cancelled:
-            if plan.streamable:
-                tail = stop_filter.finish()
-                if tail:
-                    emit(tail)
-            elif completion:
-                emit(completion)  # beam search: the whole answer arrives at the end
-        reason = finish_reason(
-            cancelled=cancelled,
-            stopped_by_string=stopped,
-            ended_with_eos=ended_with_eos,
-            tokens_out=tokens_out,
-            max_new_tokens=plan.max_new_tokens,
-            text=completion,
-        )
-        return Outcome(
-            generated_text=assemble_text(prompt, completion, plan),
-            tokens_out=tokens_out,
-            finish_reason=reason,
-            prompt_tokens=plan.prompt_tokens,
-            first_token_at=decoder.first_token_at if plan.streamable else None,
-            capped_by_context=plan.capped_by_context,
-            truncated_tokens=plan.truncated_tokens,
-        )
+from .generation import GenerationRequestError
 
 
 def _parse_job(message: dict[str, Any]) -> Job:
@@ -520,9 +60,8 @@ def _parse_job(message: dict[str, Any]) -> Job:
     return Job(job_id, inputs, None, parameters, bool(message.get("stream")))
 
 
-def serve(engine: Engine, writer: ProtocolWriter, stdin: IO[str], concurrency: int, max_queue: int) -> None:
+def serve(scheduler: Scheduler, writer: ProtocolWriter, stdin: IO[str]) -> None:
     """Read requests until stdin closes, then cancel what is running and return."""
-    scheduler = Scheduler(engine, writer, concurrency, max_queue)
     try:
         while True:
             line = stdin.readline()
@@ -587,6 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     parser.add_argument("--dtype", choices=["auto", "float32", "bfloat16"], default="float32")
     parser.add_argument("--max-queue", type=int, default=DEFAULT_MAX_QUEUE)
+    parser.add_argument(
+        "--scheduler",
+        choices=["batch", "threads"],
+        default="batch",
+        help="batch: one continuously batched loop (local/batching.py); threads: one generate() per request",
+    )
     # Unused by the worker itself: it makes the endpoint visible in the process's command line, which is how a
     # restarted server recognises (by PID and /proc) a stale worker it may kill.
     parser.add_argument("--endpoint", default="", help="endpoint name (identification only)")
@@ -602,7 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     try:
-        engine = TorchEngine(args.model, args.n_positions, max(1, args.threads), args.dtype)
+        engine_class: type[TorchEngine] = TorchEngine
+        if args.scheduler == "batch":
+            from .batching import BatchEngine
+
+            engine_class = BatchEngine
+        engine = engine_class(args.model, args.n_positions, max(1, args.threads), args.dtype)
     except Exception as exc:  # any load failure is reported as the endpoint's failure reason
         writer.send(
             {
@@ -617,12 +167,18 @@ def main(argv: list[str] | None = None) -> int:
             "n_positions": engine.n_positions,
             "model_max_positions": engine.model_max_positions,
             "load_s": round(engine.load_s, 3),
+            # Since the interpreter started (module imports included): where a deploy's start-up time goes.
+            "process_cpu_s": round(time.process_time(), 3),
+            "phases": engine.phases,
             "chat_template": engine.has_chat_template,
             "dtype": str(engine.model.dtype).replace("torch.", ""),
             "pid": os.getpid(),
         }
     )
-    serve(engine, writer, sys.stdin, max(1, args.concurrency), max(1, args.max_queue))
+    from .batching import make_scheduler
+
+    scheduler = make_scheduler(engine, writer, max(1, args.concurrency), max(1, args.max_queue))
+    serve(scheduler, writer, sys.stdin)
     return 0
 
 
