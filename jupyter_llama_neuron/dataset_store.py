@@ -446,6 +446,10 @@ class DatasetService:
                 "truncated_share": report["truncated_share"],
                 "heldout_prompts": report["heldout_prompts"],
             }
+            if report["holdout"]:  # kept on this server for "Evaluate on held-out rows" (evaluation_rows.py)
+                from .evaluation_rows import save_heldout_rows
+
+                save_heldout_rows(self.settings.data_dir, dataset_id, report["heldout_prompts"])
             if backend == "local":
                 final = self.local_datasets_dir / dataset_id
                 final.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,8 @@ from .dataset_store import DatasetService
 from .endpoint_service import EndpointService
 from .errors import BadRequest
 from .eula import EulaStore
+from .evaluation_notebook import EvaluationNotebooks
+from .evaluation_service import EvaluationService
 from .notebooks import NotebookService
 from .settings import ExtensionSettings
 from .training_service import DURATION_ASSUMPTION, TrainingService
@@ -31,6 +33,9 @@ class Services:
     cost_guard: CostGuard
     # Example notebooks (POST /notebooks); ``create`` gives it the Jupyter root directory.
     notebooks: NotebookService = field(init=False)
+    # Evaluations of endpoints on held-out rows (POST /evaluations) and their notebooks.
+    evaluations: EvaluationService = field(init=False)
+    evaluation_notebooks: EvaluationNotebooks = field(init=False)
 
     @classmethod
     def create(
@@ -49,6 +54,8 @@ class Services:
             settings, catalog, eula, backends, endpoints, datasets, training=training, cost_guard=cost_guard
         )
         services.notebooks = NotebookService(settings, catalog, root_dir or Path.cwd(), backends)
+        services.evaluations = EvaluationService(settings, endpoints, log)
+        services.evaluation_notebooks = EvaluationNotebooks(services.evaluations, services.notebooks)
         return services
 
     def _allowed(self, model_id: str) -> bool:
@@ -98,4 +105,5 @@ class Services:
 
     async def close(self) -> None:
         await self.cost_guard.stop()
+        await self.evaluations.close()
         await self.backends.close()
