@@ -82,11 +82,14 @@ def test_paired_difference_and_wins() -> None:
     zero_to_ten = paired_difference([0.0] * 10, [1.0] * 10)
     assert zero_to_ten == {"mean": 1.0, "low": 1.0, "high": 1.0, "n": 10, "excludes_zero": True}
     same = paired_difference([0.5, 0.2], [0.5, 0.2])
-    assert same["excludes_zero"] is False and same["mean"] == 0.0
+    assert same["excludes_zero"] is False
+    assert same["mean"] == 0.0
     mixed = paired_difference([0.0, 1.0, 0.0, 1.0], [1.0, 0.0, 1.0, 0.0])
-    assert mixed["mean"] == 0.0 and mixed["low"] < 0 < mixed["high"] and not mixed["excludes_zero"]
+    assert mixed["mean"] == 0.0
+    assert mixed["low"] < 0 < mixed["high"]
+    assert not mixed["excludes_zero"]
     assert win_tie_loss([0.5, 0.2, 0.3], [0.6, 0.2, 0.1]) == {"wins": 1, "ties": 1, "losses": 1}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="same rows"):
         paired_difference([1.0], [1.0, 0.0])
 
 
@@ -100,6 +103,7 @@ def test_summarize_two_endpoints() -> None:
     assert result["wins"] == {"metric": "rouge_l", "endpoint": "tuned", "against": "base",
                               "wins": 1, "ties": 1, "losses": 0}
     single = summarize({"only": tuned}, ["token_f1"])
-    assert single["differences"] is None and single["wins"] is None
+    assert single["differences"] is None
+    assert single["wins"] is None
     assert list(single["summary"]["only"]) == ["token_f1"]
     assert summarize({"a": base, "b": tuned}, ["exact_match"])["wins"]["metric"] == "exact_match"

@@ -39,9 +39,8 @@ class EvaluationExportHandler(ApiHandler):
         filename, content_type, text = self.services.evaluations.export(
             evaluation_id, self.get_query_argument("format", ""), self.get_query_argument("endpoint", None)
         )
-        self.set_header("Content-Type", content_type)
         self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
-        self.finish(text)
+        self.finish(text, set_content_type=content_type)  # APIHandler would label it application/json
 
 
 class EvaluationNotebookHandler(ApiHandler):
