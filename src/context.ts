@@ -5,6 +5,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import { IApiClient } from './api/client';
+import { IEvaluationsApi } from './api/evaluations';
 import { CostGuardModel } from './models/costGuard';
 import { EndpointsModel } from './models/endpointsModel';
 import { PanelSettings } from './models/panelSettings';
@@ -21,6 +22,8 @@ export interface IPanelServices {
   trainingJobs?: TrainingJobsModel | null;
   /** The cost guard (burn, idle times, auto-delete warnings); optional: views work without it. */
   costGuard?: CostGuardModel | null;
+  /** `/evaluations` (optional: the Evaluate tab says it is unavailable without it). */
+  evaluations?: IEvaluationsApi | null;
   /** JupyterLab's command registry (e.g. `docmanager:open`); absent outside JupyterLab (tests). */
   commands?: IPanelCommands | null;
 }
