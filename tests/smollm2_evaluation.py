@@ -27,7 +27,7 @@ async def evaluate_base_against_tuned(
     assert response.code == 202, started
     deadline = time.monotonic() + 600
     while True:
-        report = json.loads((await jp_fetch(*API, "evaluations", started["id"])).body)
+        report: dict[str, Any] = json.loads((await jp_fetch(*API, "evaluations", started["id"])).body)
         if report["status"] != "running":
             break
         assert time.monotonic() < deadline, report["progress"]

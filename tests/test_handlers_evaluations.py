@@ -86,7 +86,8 @@ async def finished(jp_fetch: Any, evaluation_id: str, timeout: float = 30) -> di
         code, report = await call(jp_fetch, "GET", "evaluations", evaluation_id)
         assert code == 200, report
         if report["status"] != "running":
-            return report
+            result: dict[str, Any] = report
+            return result
         assert time.monotonic() < deadline, report
         await asyncio.sleep(0.05)
 
@@ -95,7 +96,8 @@ async def start(jp_fetch: Any, **body: Any) -> dict[str, Any]:
     code, report = await call(jp_fetch, "POST", "evaluations", body=body)
     assert code == 202, report
     assert_matches("Evaluation", report)
-    return report
+    result: dict[str, Any] = report
+    return result
 
 
 async def test_two_endpoints_report_exports_notebook_and_delete(
@@ -307,7 +309,7 @@ async def test_rows_from_a_stored_datasets_heldout_rows_and_from_an_upload(
 
 async def test_a_run_interrupted_by_a_restart_is_stopped_with_the_reason(llama_services: Any) -> None:
     directory = Path(llama_services.settings.data_dir) / "evaluations"
-    interrupted = {
+    interrupted: dict[str, Any] = {
         "id": "eval-20240101-000000-abcdef", "status": "running", "reason": None,
         "created_at": "2024-01-01T00:00:00+00:00", "finished_at": None, "user": "u", "training_job": None,
         "endpoints": [{"name": "base", "model_id": M7}], "parameters": {}, "metrics": ["exact_match"],
