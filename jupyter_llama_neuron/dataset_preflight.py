@@ -357,6 +357,13 @@ class Preflight:
     def finish(self) -> None:
         self._flush_batch()
 
+    def heldout_rows(self) -> list[dict[str, str]]:
+        """Every held-out record as ``{prompt, reference}``, in file order, not shortened."""
+        holdout = min(self.options.holdout, self.records)
+        tail = list(self._tail)
+        held = tail[len(tail) - holdout:] if holdout else []
+        return [{"prompt": r.prompt, "reference": r.reference} for r in held]
+
     def report(self) -> dict[str, Any]:
         self.finish()
         max_len = self.options.max_input_length
@@ -456,8 +463,10 @@ def error_report(options: PreflightOptions, counter: TokenCounter, errors: Error
 
 
 def run_preflight(stream: IO[bytes], filename: str, options: PreflightOptions, counter: TokenCounter,
-                  sink: Callable[[str], object] | None = None) -> dict[str, Any]:
-    """Check the extension, then read the whole stream; the report always comes back (errors inside)."""
+                  sink: Callable[[str], object] | None = None,
+                  heldout: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """Check the extension, then read the whole stream; the report always comes back (errors inside).
+    ``heldout`` (if given) receives every held-out record as ``{prompt, reference}``."""
     errors = ErrorLog()
     check = Preflight(options, counter, sink=sink, errors=errors)
     if check_filename(filename, options.dataset_format, errors):
@@ -466,4 +475,6 @@ def run_preflight(stream: IO[bytes], filename: str, options: PreflightOptions, c
     if report["records"] == 0 and report["error_count"] == 0:
         errors.add("NoRecords", f"{filename} holds no records.", "Give a file with at least one record.")
         report = check.report()
+    if heldout is not None:
+        heldout.extend(check.heldout_rows())
     return report

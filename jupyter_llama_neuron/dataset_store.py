@@ -326,14 +326,15 @@ class DatasetService:
         return backend.name
 
     def _run(
-        self, request: DatasetRequest, backend: str, sink: Callable[[str], object] | None
+        self, request: DatasetRequest, backend: str, sink: Callable[[str], object] | None,
+        heldout: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         counter = load_token_counter()
         with self._open_source(request, backend) as (stream, filename, source):
             if stream is None:
                 report = error_report(request.options, counter, source["errors"])
             else:
-                report = run_preflight(stream, filename, request.options, counter, sink)
+                report = run_preflight(stream, filename, request.options, counter, sink, heldout)
         report["source"] = {key: value for key, value in source.items() if key != "errors"}
         return report
 
@@ -427,7 +428,8 @@ class DatasetService:
         target = staging / TRAIN_FILE
         try:
             with target.open("w", encoding="utf-8", newline="\n") as out:
-                report = self._run(request, backend, out.write)
+                heldout: list[dict[str, str]] = []
+                report = self._run(request, backend, out.write, heldout)
             if not report["ok"]:
                 raise BadRequest(
                     f"The dataset has {report['error_count']} error(s); nothing was stored."
@@ -449,7 +451,7 @@ class DatasetService:
             if report["holdout"]:  # kept on this server for "Evaluate on held-out rows" (evaluation_rows.py)
                 from .evaluation_rows import save_heldout_rows
 
-                save_heldout_rows(self.settings.data_dir, dataset_id, report["heldout_prompts"])
+                save_heldout_rows(self.settings.data_dir, dataset_id, heldout)
             if backend == "local":
                 final = self.local_datasets_dir / dataset_id
                 final.parent.mkdir(parents=True, exist_ok=True)

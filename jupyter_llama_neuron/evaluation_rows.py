@@ -1,13 +1,12 @@
 """The rows an evaluation answers: ``{prompt, reference}`` pairs from a request body, from the held-out rows
 of a stored dataset, or from an uploaded JSON Lines file.
 
-Held-out rows: when ``POST /datasets`` stores a training file with ``holdout`` > 0, the preflight's
-``heldout_prompts`` (the last held-out records - at most ``HELDOUT_PROMPTS``, 10 - as the rendered prompt
-without the response, and the response as the reference; the same list the UI hands to Compare) are kept in
-``<data_dir>/heldout/<dataset_id>.jsonl`` on this server, whichever backend stored the training file. A
-training job names its dataset by the training file's URI (``file://…/local/datasets/<id>/train.jsonl`` or
-``s3://…/jupyter-llama-neuron/datasets/<id>/train.jsonl``), so a job's rows are found from its
-``dataset_uri``.
+Held-out rows: when ``POST /datasets`` stores a training file with ``holdout`` > 0, every held-out record
+(the rendered prompt without the response, as Compare gets it in ``heldout_prompts``, and the response as the
+reference) is kept in ``<data_dir>/heldout/<dataset_id>.jsonl`` on this server, whichever backend stored the
+training file. A training job names its dataset by the training file's URI
+(``file://…/local/datasets/<id>/train.jsonl`` or ``s3://…/jupyter-llama-neuron/datasets/<id>/train.jsonl``),
+so a job's rows are found from its ``dataset_uri``.
 
 Blocking file work: callers run ``load_*``/``save_*`` in a thread.
 """

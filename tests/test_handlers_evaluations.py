@@ -287,6 +287,22 @@ async def test_rows_from_a_stored_datasets_heldout_rows_and_from_an_upload(
     assert report["source"] == {"kind": "heldout", "uri": stored["uri"], "count": 3}
     assert [r["reference"] for r in report["rows"]] == ["Answer 9.", "Answer 10.", "Answer 11."]
     assert [r["prompt"] for r in report["rows"]] == [p["prompt"] for p in stored["heldout_prompts"]]
+    # More held-out rows than the preflight lists (10), with a reference longer than it shows (4000 chars):
+    # every held-out row, whole.
+    long_answer = "A" * 5000
+    records = [{"instruction": f"Q{i}?", "context": "", "response": f"Answer {i}."} for i in range(30)]
+    records[-1]["response"] = long_answer
+    code, many = await call(jp_fetch, "POST", "datasets", body={
+        "filename": "many.jsonl", "content": "".join(json.dumps(r) + "\n" for r in records),
+        "dataset_format": "instruction", "holdout": 12,
+    })
+    assert code == 201, many
+    assert len(many["heldout_prompts"]) == 10
+    started = await start(jp_fetch, endpoints=["tuned"], dataset_uri=many["uri"])
+    report = await finished(jp_fetch, started["id"])
+    assert report["progress"]["total"] == 12
+    assert [r["reference"] for r in report["rows"]][:2] == ["Answer 18.", "Answer 19."]
+    assert report["rows"][-1]["reference"] == long_answer
     # The training channel's uri (a prefix) names the same dataset.
     assert (await start(jp_fetch, endpoints=["base"], dataset_uri=stored["train_channel_uri"]))["progress"][
         "total"] == 3
