@@ -391,6 +391,13 @@ class Preflight:
     def finish(self) -> None:
         self._flush_batch()
 
+    def heldout_rows(self) -> list[dict[str, str]]:
+        """Every held-out record as ``{prompt, reference}``, in file order, not shortened."""
+        holdout = min(self.options.holdout, self.records)
+        tail = list(self._tail)
+        held = tail[len(tail) - holdout:] if holdout else []
+        return [{"prompt": r.prompt, "reference": r.reference} for r in held]
+
     def report(self) -> dict[str, Any]:
         self.finish()
         max_len = self.options.max_input_length
@@ -500,8 +507,10 @@ def run_preflight(
     options: PreflightOptions,
     counter: TokenCounter,
     sink: Callable[[str], object] | None = None,
+    heldout: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """Check the extension, then read the whole stream; the report always comes back (errors inside)."""
+    """Check the extension, then read the whole stream; the report always comes back (errors inside).
+    ``heldout`` (if given) receives every held-out record as ``{prompt, reference}``."""
     errors = ErrorLog()
     check = Preflight(options, counter, sink=sink, errors=errors)
     if check_filename(filename, options.dataset_format, errors):
@@ -510,4 +519,6 @@ def run_preflight(
     if report["records"] == 0 and report["error_count"] == 0:
         errors.add("NoRecords", f"{filename} holds no records.", "Give a file with at least one record.")
         report = check.report()
+    if heldout is not None:
+        heldout.extend(check.heldout_rows())
     return report

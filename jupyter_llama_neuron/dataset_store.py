@@ -33,6 +33,7 @@ from .dataset_preflight import (
 )
 from .errors import ApiError, BadRequest, NotFound
 from .prompt_template import parse_template
+from .resource_rules import safe_filename
 from .settings import ExtensionSettings
 from .token_counting import load_token_counter
 
@@ -45,7 +46,6 @@ MAX_HOLDOUT = 1000
 TRAIN_FILE = "train.jsonl"
 DEFAULT_MAX_INPUT_LENGTH = 2048
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
-_SAFE_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$")
 
 
 class PayloadTooLarge(ApiError):
@@ -53,19 +53,6 @@ class PayloadTooLarge(ApiError):
     code = "PayloadTooLarge"
 
 
-def safe_filename(name: Any) -> str:
-    """The bare file name, or a 400 explaining which names are accepted."""
-    if not isinstance(name, str) or not name:
-        raise BadRequest("Give the file name (filename), e.g. train.jsonl.", code="InvalidFilename")
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    if not _SAFE_FILENAME.match(base):
-        raise BadRequest(
-            f"The file name {name!r} is not accepted.",
-            hint="Use letters, digits, spaces and . _ - ( ) + (at most 200 characters, not starting with a "
-            "dot).",
-            code="InvalidFilename",
-        )
-    return base
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -292,14 +279,18 @@ class DatasetService:
         return await backend.run_dataset_work(self._store_sync, request, backend)
 
     def _run(
-        self, request: DatasetRequest, backend: Backend, sink: Callable[[str], object] | None
+        self,
+        request: DatasetRequest,
+        backend: Backend,
+        sink: Callable[[str], object] | None,
+        heldout: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         counter = load_token_counter()
         with self._open_source(request, backend) as (stream, filename, source):
             if stream is None:
                 report = error_report(request.options, counter, source["errors"])
             else:
-                report = run_preflight(stream, filename, request.options, counter, sink)
+                report = run_preflight(stream, filename, request.options, counter, sink, heldout)
         report["source"] = {key: value for key, value in source.items() if key != "errors"}
         return report
 
@@ -365,7 +356,8 @@ class DatasetService:
         target = staging / TRAIN_FILE
         try:
             with target.open("w", encoding="utf-8", newline="\n") as out:
-                report = self._run(request, backend, out.write)
+                heldout: list[dict[str, str]] = []
+                report = self._run(request, backend, out.write, heldout)
             if not report["ok"]:
                 raise BadRequest(
                     f"The dataset has {report['error_count']} error(s); nothing was stored."
@@ -377,6 +369,10 @@ class DatasetService:
                 )
             size = target.stat().st_size
             stored = backend.store_dataset(staging, TRAIN_FILE, dataset_id)
+            if report["holdout"]:  # kept on this server for "Evaluate on held-out rows" (evaluation_rows.py)
+                from .evaluation_rows import save_heldout_rows
+
+                save_heldout_rows(self.settings.data_dir, dataset_id, heldout)
             return {
                 "dataset_id": dataset_id,
                 "records": report["train_records"],

@@ -340,10 +340,12 @@ class NotebookService:
 
     def write(self, plan: NotebookPlan) -> str:
         """Write the notebook under a new unique name; return its path relative to the root (blocking)."""
-        notebook = build_notebook(plan)
+        return self.write_notebook(self.stem(plan), build_notebook(plan))
+
+    def write_notebook(self, stem: str, notebook: Any) -> str:
+        """Validate and write ``notebook`` as ``<stem>.ipynb`` (``-1``, ``-2`` … when taken); blocking."""
         nbformat.validate(notebook)
         text: str = _WRITES(notebook)
-        stem = self.stem(plan)
         for attempt in range(MAX_NAME_ATTEMPTS):
             name = f"{stem}.ipynb" if attempt == 0 else f"{stem}-{attempt}.ipynb"
             path = self.root_dir / name

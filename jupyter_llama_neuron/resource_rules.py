@@ -86,3 +86,22 @@ def rules_json() -> dict[str, Any]:
             "local_prefix": LOCAL_DATASET_URI_PREFIX,
         },
     }
+
+
+# Uploaded and stored file names: a bare name, never a path (no traversal, no hidden files).
+_SAFE_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$")
+
+
+def safe_filename(name: Any) -> str:
+    """The bare file name, or a 400 explaining which names are accepted."""
+    if not isinstance(name, str) or not name:
+        raise BadRequest("Give the file name (filename), e.g. train.jsonl.", code="InvalidFilename")
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    if not _SAFE_FILENAME.match(base):
+        raise BadRequest(
+            f"The file name {name!r} is not accepted.",
+            hint="Use letters, digits, spaces and . _ - ( ) + (at most 200 characters, not starting with a "
+            "dot).",
+            code="InvalidFilename",
+        )
+    return base

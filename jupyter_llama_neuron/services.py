@@ -13,6 +13,8 @@ from .dataset_store import DatasetService
 from .endpoint_activity import ActivityTracker
 from .endpoint_service import EndpointService
 from .eula import EulaStore
+from .evaluation_notebook import EvaluationNotebooks
+from .evaluation_service import EvaluationService
 from .model_service import ModelService
 from .notebooks import NotebookService
 from .settings import ExtensionSettings
@@ -34,6 +36,9 @@ class Services:
     status: StatusService
     # Example notebooks (POST /notebooks); ``create`` gives it the Jupyter root directory.
     notebooks: NotebookService = field(init=False)
+    # Evaluations of endpoints on held-out rows (POST /evaluations) and their notebooks.
+    evaluations: EvaluationService = field(init=False)
+    evaluation_notebooks: EvaluationNotebooks = field(init=False)
 
     @classmethod
     def create(
@@ -62,8 +67,11 @@ class Services:
             status=StatusService(backends),
         )
         services.notebooks = NotebookService(settings, catalog, root_dir or Path.cwd(), backends)
+        services.evaluations = EvaluationService(settings, endpoints, log)
+        services.evaluation_notebooks = EvaluationNotebooks(services.evaluations, services.notebooks)
         return services
 
     async def close(self) -> None:
         await self.cost_guard.stop()
+        await self.evaluations.close()
         await self.backends.close()

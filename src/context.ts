@@ -6,6 +6,7 @@ import React from 'react';
 
 import { IApiClient } from './api/client';
 import { IServerRules } from './api/types';
+import { IEvaluationsApi } from './api/evaluations';
 import { CostGuardModel } from './models/costGuard';
 import { EndpointsModel } from './models/endpointsModel';
 import { PanelSettings } from './models/panelSettings';
@@ -24,6 +25,8 @@ export interface IPanelServices {
   rules: IServerRules | null;
   /** The cost guard (burn, idle times, auto-delete warnings); optional: views work without it. */
   costGuard?: CostGuardModel | null;
+  /** `/evaluations` (optional: the Evaluate tab says it is unavailable without it). */
+  evaluations?: IEvaluationsApi | null;
   /** JupyterLab's command registry (e.g. `docmanager:open`); absent outside JupyterLab (tests). */
   commands?: IPanelCommands | null;
 }

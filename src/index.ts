@@ -18,6 +18,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { createApiClient } from './api/client';
+import { createEvaluationsApi } from './api/evaluations';
 import { CommandIDs } from './commands';
 import { IPanelServices } from './context';
 import { llamaNeuronIcon } from './icon';
@@ -143,6 +144,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           trainingJobs,
           costGuard,
           rules: null,
+          evaluations: createEvaluationsApi(app.serviceManager.serverSettings),
           commands: app.commands
         };
       }

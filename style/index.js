@@ -1,3 +1,4 @@
 import './base.css';
 import './finetune.css';
 import './costguard.css';
+import './evaluate.css';

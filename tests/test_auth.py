@@ -22,7 +22,11 @@ from .openapi_contract import VERBS, handler_verbs
 
 Fetch = Callable[..., Awaitable[HTTPResponse]]
 API = ("llama-neuron", "api", "v1")
-SAMPLE_ARGS = {"model_id": "meta-textgenerationneuron-llama-2-7b", "name": "demo"}
+SAMPLE_ARGS = {
+    "model_id": "meta-textgenerationneuron-llama-2-7b",
+    "name": "demo",
+    "evaluation_id": "eval-20240101-000000-abcdef",
+}
 
 
 def has_authenticated_decorator(method: Any) -> bool:

@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPResponse
 
+from .smollm2_evaluation import evaluate_base_against_tuned
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
@@ -221,6 +223,12 @@ async def test_fine_tuning_smollm2_teaches_it_the_task(
 
     await deploy(jp_fetch, "smol-tuned", training_job="smol-countries")
     after, after_answers = await exact_matches(jp_fetch, "smol-tuned", heldout)
+    # The same rows through "Evaluate on held-out rows" (POST /evaluations), base and fine-tuned side by side.
+    await deploy(jp_fetch, "smol-base")
+    await evaluate_base_against_tuned(
+        jp_fetch, "smol-base", "smol-tuned", stored["uri"], "smol-countries", HELDOUT
+    )
+    code, _ = await call(jp_fetch, "DELETE", "endpoints", "smol-base")
     code, _ = await call(jp_fetch, "DELETE", "endpoints", "smol-tuned")
     print(
         f"\nSmolLM2 LoRA: {info['examples']} examples, 25 steps at batch 8, gradient checkpointing "

@@ -7,6 +7,13 @@ from typing import Any
 from .cost_guard import CostGuardHandler, EndpointAutoDeleteHandler, EndpointKeepHandler
 from .datasets import DatasetPreflightHandler, DatasetsHandler, DatasetUploadsHandler
 from .endpoints import EndpointHandler, EndpointInvocationsHandler, EndpointsHandler
+from .evaluations import (
+    EvaluationExportHandler,
+    EvaluationHandler,
+    EvaluationNotebookHandler,
+    EvaluationsHandler,
+    EvaluationStopHandler,
+)
 from .models import ModelEulaHandler, ModelHandler, ModelsHandler
 from .notebooks import NotebooksHandler
 from .sagemaker_payload import SageMakerPayloadHandler
@@ -15,6 +22,7 @@ from .training_jobs import TrainingJobHandler, TrainingJobsHandler, TrainingJobS
 
 MODEL_ID = r"(?P<model_id>[^/]+)"
 RESOURCE_NAME = r"(?P<name>[^/]+)"
+EVALUATION_ID = r"(?P<evaluation_id>[^/]+)"
 
 ROUTES: list[tuple[str, Any]] = [
     (r"/status", StatusHandler),
@@ -35,4 +43,9 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"/training-jobs/{RESOURCE_NAME}", TrainingJobHandler),
     (rf"/training-jobs/{RESOURCE_NAME}/stop", TrainingJobStopHandler),
     (r"/notebooks", NotebooksHandler),
+    (r"/evaluations", EvaluationsHandler),
+    (rf"/evaluations/{EVALUATION_ID}", EvaluationHandler),
+    (rf"/evaluations/{EVALUATION_ID}/stop", EvaluationStopHandler),
+    (rf"/evaluations/{EVALUATION_ID}/export", EvaluationExportHandler),
+    (rf"/evaluations/{EVALUATION_ID}/notebook", EvaluationNotebookHandler),
 ]

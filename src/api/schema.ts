@@ -363,6 +363,107 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/evaluations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The saved evaluations, newest first, without their rows. */
+    get: operations['listEvaluations'];
+    put?: never;
+    /**
+     * Send the same rows to one or two InService endpoints with the same parameters and score the answers.
+     * @description Rows come from the body (rows), from the held-out rows of a dataset stored with holdout > 0 (dataset_uri: the uri POST /datasets returned, which is also a training job's dataset_uri), or from an uploaded JSON Lines file with prompt and reference fields (dataset_uri: upload://...). Runs in the background; poll GET /evaluations/{evaluation_id} for progress and the report. With two endpoints the second (the fine-tuned one) is compared with the first (the base): paired differences and win / tie / loss on ROUGE-L.
+     */
+    post: operations['createEvaluation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/evaluations/{evaluation_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        evaluation_id: components['parameters']['EvaluationId'];
+      };
+      cookie?: never;
+    };
+    /** Status, progress (rows done / total), the rows answered so far and, once finished, the summary. */
+    get: operations['getEvaluation'];
+    put?: never;
+    post?: never;
+    /** Delete a finished evaluation's report (409 while it runs). */
+    delete: operations['deleteEvaluation'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/evaluations/{evaluation_id}/stop': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        evaluation_id: components['parameters']['EvaluationId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Stop a running evaluation; the rows answered so far are kept and summarised. */
+    post: operations['stopEvaluation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/evaluations/{evaluation_id}/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        evaluation_id: components['parameters']['EvaluationId'];
+      };
+      cookie?: never;
+    };
+    /**
+     * The report as a file to download (Content-Disposition attachment).
+     * @description markdown - the summary and every row; csv - one line per row (cells that a spreadsheet would run as a formula get a leading quote); bedrock - JSON Lines for an Amazon Bedrock model evaluation job with your own inference responses, one file per endpoint ({prompt, referenceResponse, modelResponses: [{response, modelIdentifier}]}, modelIdentifier = the endpoint name, to be given as the job's precomputedInferenceSource.inferenceSourceIdentifier). Query string: format=markdown|csv|bedrock (required); endpoint=<name> (bedrock only; default the last endpoint, the fine-tuned one).
+     */
+    get: operations['exportEvaluation'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/evaluations/{evaluation_id}/notebook': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        evaluation_id: components['parameters']['EvaluationId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Write the evaluation as a notebook (the same rows, endpoints, parameters and metrics) into the Jupyter root. */
+    post: operations['createEvaluationNotebook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -1145,6 +1246,126 @@ export type components = {
       /** @description Relative to the Jupyter root */
       path: string;
     };
+    CreateEvaluation: {
+      /** @description [base, fine-tuned], or one endpoint; each must be InService. */
+      endpoints: components['schemas']['ResourceName'][];
+      rows?: {
+        prompt: string;
+        reference?: string;
+        referenceResponse?: string;
+      }[];
+      /** @description A stored dataset's uri (its held-out rows) or upload://<id>/<file>.jsonl with prompt + reference. */
+      dataset_uri?: string;
+      parameters?: components['schemas']['InvocationParameters'];
+      metrics?: ('exact_match' | 'token_f1' | 'rouge_l')[];
+      training_job?: components['schemas']['ResourceName'];
+    } & (unknown | unknown);
+    MetricInterval: {
+      mean: number | null;
+      /** @description Bootstrap 95% interval */
+      low: number | null;
+      /** @description Bootstrap 95% interval */
+      high: number | null;
+      /** @description Rows scored. */
+      n: number;
+      /** @description Paired differences only. */
+      excludes_zero?: boolean;
+    };
+    EvaluationAnswer: {
+      endpoint: string;
+      text: string | null;
+      /** @description Why this row got no answer (the row is left out of the scores). */
+      error: string | null;
+      scores: {
+        [key: string]: number;
+      } | null;
+      latency_s: number | null;
+      tokens_out: number | null;
+      finish_reason: string | null;
+    };
+    EvaluationRow: {
+      index: number;
+      prompt: string;
+      reference: string;
+      answers: components['schemas']['EvaluationAnswer'][];
+      /** @description Per metric, the second endpoint's score minus the first's. */
+      difference: {
+        [key: string]: number;
+      } | null;
+    };
+    EvaluationOverview: {
+      id: string;
+      /** @enum {string} */
+      status: 'running' | 'completed' | 'stopped' | 'failed';
+      /** @description Why it stopped or failed. */
+      reason: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      finished_at: string | null;
+      user?: string;
+      training_job: string | null;
+      endpoints: {
+        name: string;
+        model_id: string;
+        model_display_name?: string;
+        training_job?: string | null;
+        backend?: string;
+      }[];
+      parameters: Record<string, unknown>;
+      metrics: ('exact_match' | 'token_f1' | 'rouge_l')[];
+      seed?: number;
+      source: {
+        /** @enum {string} */
+        kind: 'rows' | 'heldout' | 'upload';
+        uri: string | null;
+        count: number;
+      };
+      progress: {
+        done: number;
+        total: number;
+      };
+      /** @description Rows with a failed answer. */
+      errors: number;
+      scored_rows?: number;
+      /** @description Per endpoint name, per metric. */
+      summary: {
+        [key: string]: {
+          [key: string]: components['schemas']['MetricInterval'];
+        };
+      } | null;
+      /** @description Per metric, second endpoint minus first, paired bootstrap. */
+      differences: {
+        [key: string]: components['schemas']['MetricInterval'];
+      } | null;
+      wins: {
+        metric: string;
+        endpoint: string;
+        against: string;
+        wins: number;
+        ties: number;
+        losses: number;
+      } | null;
+      latency: {
+        [key: string]: {
+          answers?: number;
+          mean_latency_s?: number | null;
+          mean_tokens_out?: number | null;
+          total_tokens_out?: number;
+        };
+      } | null;
+    };
+    Evaluation: components['schemas']['EvaluationOverview'] & {
+      rows: components['schemas']['EvaluationRow'][];
+    };
+    EvaluationList: {
+      evaluations: components['schemas']['EvaluationOverview'][];
+    };
+    EvaluationDeleted: {
+      id: string;
+      /** @constant */
+      deleted: true;
+    };
   };
   responses: {
     /** @description Invalid input; the message says what is allowed. */
@@ -1207,6 +1428,7 @@ export type components = {
     ModelId: string;
     EndpointName: components['schemas']['ResourceName'];
     TrainingJobName: components['schemas']['ResourceName'];
+    EvaluationId: string;
   };
   requestBodies: never;
   headers: never;
@@ -1765,6 +1987,184 @@ export interface operations {
       400: components['responses']['BadRequest'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      503: components['responses']['Unavailable'];
+    };
+  };
+  listEvaluations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The evaluations. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EvaluationList'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+    };
+  };
+  createEvaluation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateEvaluation'];
+      };
+    };
+    responses: {
+      /** @description The evaluation started (status running). */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Evaluation'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      503: components['responses']['Unavailable'];
+    };
+  };
+  getEvaluation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        evaluation_id: components['parameters']['EvaluationId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The evaluation. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Evaluation'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  deleteEvaluation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        evaluation_id: components['parameters']['EvaluationId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EvaluationDeleted'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  stopEvaluation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        evaluation_id: components['parameters']['EvaluationId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The evaluation, now stopped. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Evaluation'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  exportEvaluation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        evaluation_id: components['parameters']['EvaluationId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/markdown': string;
+          'text/csv': string;
+          'application/jsonl': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  createEvaluationNotebook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        evaluation_id: components['parameters']['EvaluationId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The notebook was written. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NotebookCreated'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
       503: components['responses']['Unavailable'];
     };
   };

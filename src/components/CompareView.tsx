@@ -32,7 +32,7 @@ import {
   IParameterValues,
   validateParameters
 } from '../models/inferenceParameters';
-import { ICompareRequest } from '../models/panelNavigator';
+import { ICompareRequest, IEvaluateRequest } from '../models/panelNavigator';
 import { EndpointPicker } from './EndpointPicker';
 import { OpenNotebookButton } from './OpenNotebookButton';
 import { ParameterPanel } from './ParameterPanel';
@@ -45,6 +45,8 @@ export interface ICompareViewProps {
    * `PanelNavigator.openCompare`); applied whenever a new request object arrives.
    */
   request?: ICompareRequest | null;
+  /** Score the two endpoints on held-out rows (the Evaluate tab); absent: no button. */
+  onEvaluate?: (request: IEvaluateRequest) => void;
 }
 
 type Side = 'a' | 'b';
@@ -522,6 +524,26 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
         >
           {trans.__('Stop')}
         </Button>
+        {props.onEvaluate && (
+          <Button
+            className="jp-mod-styled"
+            disabled={running || (!endpointA && !endpointB)}
+            data-testid="llama-neuron-compare-evaluate"
+            title={trans.__(
+              'Score both endpoints against reference answers (exact match, token F1, ROUGE-L)'
+            )}
+            onClick={() =>
+              props.onEvaluate?.({
+                endpointA: endpointA?.name ?? null,
+                endpointB: endpointB?.name ?? null,
+                datasetUri: null,
+                trainingJob: endpointB?.training_job ?? null
+              })
+            }
+          >
+            {trans.__('Evaluate on held-out rows')}
+          </Button>
+        )}
         <OpenNotebookButton
           testId="llama-neuron-compare-notebook"
           disabled={

@@ -144,6 +144,7 @@ export function FineTuneView(props: IFineTuneViewProps): JSX.Element {
             setPage({ kind: 'deploy', name: job.name, modelId: job.model_id })
           }
           onCompare={request => navigator.openCompare(request)}
+          onEvaluate={request => navigator.openEvaluate(request)}
         />
       )}
       {page.kind === 'deploy' && (

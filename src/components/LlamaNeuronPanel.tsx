@@ -24,6 +24,7 @@ import { ClientTokenBook } from '../models/deployForm';
 import { failed, Loadable, LOADING, ready } from '../models/loadable';
 import {
   ICompareRequest,
+  IEvaluateRequest,
   PANEL_TABS,
   PanelNavigator,
   PanelTab
@@ -33,6 +34,7 @@ import { CatalogView } from './CatalogView';
 import { CompareView } from './CompareView';
 import { DeployForm } from './DeployForm';
 import { ErrorBanner } from './ErrorBanner';
+import { EvaluateView } from './EvaluateView';
 import { EulaDialog } from './EulaDialog';
 import { FineTuneView } from './FineTuneView';
 import { ModelDetail } from './ModelDetail';
@@ -93,7 +95,8 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
     resources: null,
     playground: null,
     compare: null,
-    finetune: null
+    finetune: null,
+    evaluate: null
   });
   // "Compare with base" of a training job fills in the Compare tab.
   const [compareRequest, setCompareRequest] = useState<ICompareRequest | null>(
@@ -105,6 +108,18 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
     navigator.compareRequested.connect(onCompare);
     return () => {
       navigator.compareRequested.disconnect(onCompare);
+    };
+  }, [navigator]);
+
+  // "Evaluate on held-out rows" of a training job or Compare fills in the Evaluate tab.
+  const [evaluateRequest, setEvaluateRequest] =
+    useState<IEvaluateRequest | null>(navigator.evaluateRequest);
+  useEffect(() => {
+    const onEvaluate = (_: PanelNavigator, request: IEvaluateRequest): void =>
+      setEvaluateRequest(request);
+    navigator.evaluateRequested.connect(onEvaluate);
+    return () => {
+      navigator.evaluateRequested.disconnect(onEvaluate);
     };
   }, [navigator]);
 
@@ -329,6 +344,8 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
         return trans.__('Compare');
       case 'finetune':
         return trans.__('Fine-tune');
+      case 'evaluate':
+        return trans.__('Evaluate');
       default:
         return value;
     }
@@ -494,7 +511,11 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
           hidden={tab !== 'compare'}
           className="jp-LlamaNeuron-tabpanel"
         >
-          <CompareView models={catalogModels} request={compareRequest} />
+          <CompareView
+            models={catalogModels}
+            request={compareRequest}
+            onEvaluate={request => navigator.openEvaluate(request)}
+          />
         </div>
 
         <div
@@ -510,6 +531,17 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
             status={statusValue}
             navigator={navigator}
           />
+        </div>
+
+        <div
+          role="tabpanel"
+          id="jp-LlamaNeuron-tabpanel-evaluate"
+          aria-labelledby="jp-LlamaNeuron-tab-evaluate"
+          hidden={tab !== 'evaluate'}
+          className="jp-LlamaNeuron-tabpanel"
+        >
+          {/* Kept mounted while hidden, so a running evaluation keeps its progress. */}
+          <EvaluateView request={evaluateRequest} />
         </div>
 
         {eulaCard && (

@@ -8,7 +8,7 @@ import { usePanelServices } from '../context';
 import { useNow, useSignal } from '../hooks';
 import { formatCost } from '../models/deployForm';
 import { formatDateTime, formatDuration } from '../models/format';
-import { ICompareRequest } from '../models/panelNavigator';
+import { ICompareRequest, IEvaluateRequest } from '../models/panelNavigator';
 import {
   baseEndpoint,
   fineTunedEndpoints,
@@ -26,6 +26,8 @@ export interface ITrainingJobViewProps {
   onDeploy: (job: ITrainingJob) => void;
   /** Open the Compare tab with the base and fine-tuned endpoints and the held-out prompts. */
   onCompare: (request: ICompareRequest) => void;
+  /** Open the Evaluate tab on the job's held-out rows (absent: no button). */
+  onEvaluate?: (request: IEvaluateRequest) => void;
 }
 
 /**
@@ -402,6 +404,23 @@ export function TrainingJobView(props: ITrainingJobViewProps): JSX.Element {
             data-testid="llama-neuron-training-compare"
           >
             {trans.__('Compare with base')}
+          </Button>
+        )}
+        {job.status === 'Completed' && props.onEvaluate && (
+          <Button
+            className="jp-mod-styled"
+            onClick={() =>
+              props.onEvaluate?.({
+                endpointA: base?.name ?? null,
+                endpointB:
+                  tuned.find(e => e.status === 'InService')?.name ?? null,
+                datasetUri: job.dataset_uri,
+                trainingJob: job.name
+              })
+            }
+            data-testid="llama-neuron-training-evaluate"
+          >
+            {trans.__('Evaluate on held-out rows')}
           </Button>
         )}
         {job.status !== 'Failed' && job.status !== 'Stopped' && (

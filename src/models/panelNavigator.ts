@@ -6,14 +6,15 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 export type PanelTab =
-  'catalog' | 'resources' | 'playground' | 'compare' | 'finetune';
+  'catalog' | 'resources' | 'playground' | 'compare' | 'finetune' | 'evaluate';
 
 export const PANEL_TABS: readonly PanelTab[] = [
   'catalog',
   'resources',
   'playground',
   'compare',
-  'finetune'
+  'finetune',
+  'evaluate'
 ];
 
 /**
@@ -24,6 +25,18 @@ export interface ICompareRequest {
   endpointA: string | null;
   endpointB: string | null;
   prompts: readonly string[];
+}
+
+/**
+ * What "Evaluate on held-out rows" asks of the Evaluate tab: endpoint A (base, null when none runs),
+ * endpoint B (fine-tuned), the stored dataset whose held-out rows to use and the training job (both null
+ * when unknown, e.g. from Compare).
+ */
+export interface IEvaluateRequest {
+  endpointA: string | null;
+  endpointB: string | null;
+  datasetUri: string | null;
+  trainingJob: string | null;
 }
 
 /** Whether a value (e.g. a command argument) names a tab. */
@@ -83,6 +96,23 @@ export class PanelNavigator {
     this.requestTab('compare');
   }
 
+  /** The last request to fill in the Evaluate tab (null when none). */
+  get evaluateRequest(): IEvaluateRequest | null {
+    return this._evaluateRequest;
+  }
+
+  /** Emits when the Evaluate tab is asked to evaluate given endpoints. */
+  get evaluateRequested(): ISignal<this, IEvaluateRequest> {
+    return this._evaluateRequested;
+  }
+
+  /** Switch to the Evaluate tab with the endpoints and the rows' source filled in. */
+  openEvaluate(request: IEvaluateRequest): void {
+    this._evaluateRequest = request;
+    this._evaluateRequested.emit(request);
+    this.requestTab('evaluate');
+  }
+
   /** The training job most recently asked for in the Fine-tune tab (null when none). */
   get trainingJob(): string | null {
     return this._trainingJob;
@@ -103,6 +133,8 @@ export class PanelNavigator {
   private _tab: PanelTab = 'catalog';
   private _compareRequest: ICompareRequest | null = null;
   private _compareRequested = new Signal<this, ICompareRequest>(this);
+  private _evaluateRequest: IEvaluateRequest | null = null;
+  private _evaluateRequested = new Signal<this, IEvaluateRequest>(this);
   private _trainingJob: string | null = null;
   private _trainingJobRequested = new Signal<this, string>(this);
   private _playgroundEndpoint: string | null = null;
