@@ -96,8 +96,11 @@ class FakeBackend:
     async def invoke_events(
         self, name: str, payload: dict[str, Any], *, stream: bool = True
     ) -> AsyncIterator[dict[str, Any]]:
-        self.calls.append(("invoke" if not stream else "invoke_stream", (name, payload)))
-        result = self.result
+        if stream:
+            self.calls.append(("invoke_stream", (name, payload)))
+            result = self.result
+        else:  # through ``invoke``, so a subclass that scripts answers there is heard
+            result = await self.invoke(name, payload)
         if stream:
             yield {"event": "token", "text": result.generated_text}
         yield {
