@@ -45,6 +45,8 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.aws_emulator_sdk3 import apply_sdk3_patches
+
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 JUMPSTART_DIR = FIXTURES_DIR / "jumpstart"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -449,6 +451,8 @@ def apply_moto_patches() -> None:
         return original_call_action(self)
 
     BaseResponse.call_action = call_action
+
+    apply_sdk3_patches()  # what SageMaker Python SDK v3 calls and moto lacks (Hub APIs, ...)
 
 
 # ------------------------------------------------------------------------------------------------------------
