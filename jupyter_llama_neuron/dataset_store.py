@@ -3,20 +3,17 @@ them (S3 in SageMaker mode, ``<data_dir>/local/datasets`` in local mode).
 
 Sources a request can name: pasted ``content`` (at most ``MAX_INLINE_BYTES``), ``upload://<id>/<filename>``
 (a file streamed earlier to ``POST /datasets/uploads``) and, in SageMaker mode, ``s3://bucket/key-or-prefix``.
-All file and AWS work runs in worker threads (``asyncio.to_thread``), never on the event loop. S3 reads for a
-preflight can take minutes for a large file, so they do not use the SageMaker backend's small executor, where
-they would hold up endpoint calls.
+File and storage work runs in the backend's ``run_dataset_work`` (worker threads), never on the event loop;
+reading and storing remote files (S3) is the backend's job.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import os
 import re
 import shutil
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,16 +38,14 @@ from .token_counting import load_token_counter
 
 if TYPE_CHECKING:
     from .backend_selection import BackendProvider
+    from .backends.base import Backend
 
 MAX_INLINE_BYTES = 1024 * 1024
 MAX_HOLDOUT = 1000
-DATASETS_PREFIX = "jupyter-llama-neuron/datasets"
 TRAIN_FILE = "train.jsonl"
-MANAGED_TAGGING = "jupyter-llama-neuron:managed=true"
 DEFAULT_MAX_INPUT_LENGTH = 2048
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 _SAFE_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$")
-_S3_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?$")
 
 
 class PayloadTooLarge(ApiError):
@@ -229,36 +224,6 @@ def parse_request(body: dict[str, Any], catalog: Catalog) -> DatasetRequest:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# S3 reading
-
-
-class _StreamingBodyReader(io.RawIOBase):
-    """botocore's StreamingBody as a raw stream, so ``io.BufferedReader`` can offer ``readline(limit)``."""
-
-    def __init__(self, body: Any) -> None:
-        self._body = body
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._body.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self._body.close()
-        super().close()
-
-
-def parse_s3_uri(uri: str) -> tuple[str, str]:
-    match = _S3_URI.match(uri)
-    if not match:
-        raise BadRequest(f"{uri!r} is not an s3://bucket/key URI.", code="InvalidUri")
-    return match.group(1), match.group(2) or ""
-
-
-# ------------------------------------------------------------------------------------------------------------
 # The service
 
 
@@ -270,10 +235,6 @@ class DatasetService:
         self.backends = backends
         self.log = log or logging.getLogger("jupyter_llama_neuron")
         self.uploads_dir = settings.data_dir / "uploads"
-        self.local_datasets_dir = settings.data_dir / "local" / "datasets"
-        self._s3: Any = None
-        self._s3_region: str | None = None
-        self._s3_lock = threading.Lock()  # clients are built on worker threads; boto3 sessions are not safe
 
     # -- uploads ---------------------------------------------------------------------------------------------
 
@@ -302,31 +263,22 @@ class DatasetService:
         return path, filename
 
     # -- preflight and store ---------------------------------------------------------------------------------
+    #
+    # File and storage work is blocking: it runs inside the backend's ``run_dataset_work`` (a worker thread),
+    # and reads ``s3://`` (or whatever the backend stores remotely) through the backend.
 
     async def preflight(self, body: dict[str, Any]) -> dict[str, Any]:
         request = parse_request(body, self.catalog)
-        backend = await self._backend_name(request)
-        return await asyncio.to_thread(self._run, request, backend, None)
+        backend = await self.backends.get()
+        return await backend.run_dataset_work(self._run, request, backend, None)
 
     async def store(self, body: dict[str, Any]) -> dict[str, Any]:
         request = parse_request(body, self.catalog)
-        backend = await self._backend_name(request)
-        return await asyncio.to_thread(self._store_sync, request, backend)
-
-    async def _backend_name(self, request: DatasetRequest) -> str:
         backend = await self.backends.get()
-        if backend.name == "sagemaker" and self._s3_region is None:
-            self._s3_region = getattr(backend, "region", None) or self.settings.region or None
-        if backend.name == "local" and request.uri and request.uri.startswith("s3://"):
-            raise BadRequest(
-                "Local mode cannot read s3:// datasets.",
-                hint="Local mode has no AWS account: upload the file (POST /datasets/uploads) or paste it.",
-                code="S3InLocalMode",
-            )
-        return backend.name
+        return await backend.run_dataset_work(self._store_sync, request, backend)
 
     def _run(
-        self, request: DatasetRequest, backend: str, sink: Callable[[str], object] | None
+        self, request: DatasetRequest, backend: Backend, sink: Callable[[str], object] | None
     ) -> dict[str, Any]:
         counter = load_token_counter()
         with self._open_source(request, backend) as (stream, filename, source):
@@ -339,7 +291,7 @@ class DatasetService:
 
     @contextmanager
     def _open_source(self, request: DatasetRequest,
-                     backend: str) -> Iterator[tuple[IO[bytes] | None, str, dict[str, Any]]]:
+                     backend: Backend) -> Iterator[tuple[IO[bytes] | None, str, dict[str, Any]]]:
         if request.content is not None:
             filename = request.filename or "pasted.jsonl"
             yield io.BytesIO(request.content), filename, {
@@ -352,12 +304,11 @@ class DatasetService:
                 yield stream, filename, {"kind": "upload", "uri": uri, "filename": filename,
                                          "bytes": path.stat().st_size}
             return
-        bucket, key = parse_s3_uri(uri)
-        files = self._s3_files(bucket, key)
+        files = backend.dataset_files(uri)
         if len(files) != 1:
             errors = ErrorLog()
             if files:
-                names = ", ".join(name for name, _ in files[:10]) + (" …" if len(files) > 10 else "")
+                names = ", ".join(_key(name) for name, _ in files[:10]) + (" …" if len(files) > 10 else "")
                 errors.add(
                     "MoreThanOneFile",
                     f"{uri} holds {len(files)} files ({names}); the Neuron training container reads "
@@ -367,60 +318,15 @@ class DatasetService:
             else:
                 errors.add("NoFile", f"No file was found at {uri}.",
                            "Check the bucket and key; give the URI of one .jsonl or .txt file.")
-            yield None, "", {"kind": "s3", "uri": uri, "files": [name for name, _ in files[:100]],
+            yield None, "", {"kind": "s3", "uri": uri, "files": [_key(name) for name, _ in files[:100]],
                              "errors": errors}
             return
-        object_key, size = files[0]
-        from .backends.aws_errors import call_aws
+        file_uri, size = files[0]
+        filename = file_uri.rsplit("/", 1)[-1]
+        with backend.open_dataset_file(file_uri) as stream:
+            yield stream, filename, {"kind": "s3", "uri": file_uri, "filename": filename, "bytes": size}
 
-        response = call_aws(self._s3_client().get_object, {"Bucket": bucket, "Key": object_key})
-        stream = io.BufferedReader(_StreamingBodyReader(response["Body"]), buffer_size=1 << 20)
-        try:
-            yield stream, object_key.rsplit("/", 1)[-1], {
-                "kind": "s3", "uri": f"s3://{bucket}/{object_key}", "filename": object_key.rsplit("/", 1)[-1],
-                "bytes": size}
-        finally:
-            stream.close()
-
-    def _s3_client(self) -> Any:
-        with self._s3_lock:
-            return self._s3_client_locked()
-
-    def _s3_client_locked(self) -> Any:
-        if self._s3 is None:
-            import boto3  # deferred: boto3 is only needed in SageMaker mode
-            from botocore.config import Config
-
-            attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or 3)
-            config = Config(connect_timeout=10, read_timeout=60,
-                            retries={"mode": "standard", "total_max_attempts": attempts})
-            factory: Any = boto3.Session(region_name=self._s3_region).client
-            self._s3 = factory("s3", config=config)
-        return self._s3
-
-    def _s3_files(self, bucket: str, key: str) -> list[tuple[str, int]]:
-        """The object ``key`` itself, else the files under the prefix ``key/`` (folder markers left out)."""
-        from .backends.aws_errors import call_aws
-
-        s3 = self._s3_client()
-        if key and not key.endswith("/"):
-            found = call_aws(s3.list_objects_v2, {"Bucket": bucket, "Prefix": key, "MaxKeys": 1})
-            for item in found.get("Contents", []):
-                if item["Key"] == key:
-                    return [(key, int(item["Size"]))]
-            key += "/"
-        files: list[tuple[str, int]] = []
-        params: dict[str, Any] = {"Bucket": bucket, "Prefix": key}
-        while len(files) <= 1000:
-            page = call_aws(s3.list_objects_v2, params)
-            files += [(item["Key"], int(item["Size"])) for item in page.get("Contents", [])
-                      if not item["Key"].endswith("/")]
-            if not page.get("IsTruncated"):
-                break
-            params["ContinuationToken"] = page["NextContinuationToken"]
-        return files
-
-    def _store_sync(self, request: DatasetRequest, backend: str) -> dict[str, Any]:
+    def _store_sync(self, request: DatasetRequest, backend: Backend) -> dict[str, Any]:
         dataset_id = f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
         staging = self.settings.data_dir / "staging" / dataset_id
         staging.mkdir(parents=True)
@@ -436,74 +342,25 @@ class DatasetService:
                     code="DatasetHasErrors",
                     details={"error_count": report["error_count"], "errors": report["errors"][:20]},
                 )
-            result = {
+            size = target.stat().st_size
+            stored = backend.store_dataset(staging, TRAIN_FILE, dataset_id)
+            return {
                 "dataset_id": dataset_id,
                 "records": report["train_records"],
                 "heldout_records": report["holdout"],
                 "dataset_format": report["dataset_format"],
-                "bytes": target.stat().st_size,
+                "bytes": size,
                 "token_count_method": report["token_count_method"],
                 "truncated_share": report["truncated_share"],
                 "heldout_prompts": report["heldout_prompts"],
+                "uri": stored.uri,
+                "train_channel_uri": stored.train_channel_uri,
+                "backend": backend.name,
             }
-            if backend == "local":
-                final = self.local_datasets_dir / dataset_id
-                final.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging, final)
-                path = (final / TRAIN_FILE).resolve()
-                return {**result, "uri": path.as_uri(), "train_channel_uri": final.resolve().as_uri(),
-                        "backend": "local"}
-            bucket = self._bucket()
-            key = f"{DATASETS_PREFIX}/{dataset_id}/{TRAIN_FILE}"
-            from .backends.aws_errors import aws_errors
-
-            with aws_errors("PutObject", iam_prefix="s3"):
-                # upload_file streams from disk (multipart above 8 MB): the file is never held in memory.
-                self._s3_client().upload_file(
-                    str(target), bucket, key,
-                    ExtraArgs={"ContentType": "application/jsonlines", "Tagging": MANAGED_TAGGING},
-                )
-            return {**result, "uri": f"s3://{bucket}/{key}",
-                    "train_channel_uri": f"s3://{bucket}/{DATASETS_PREFIX}/{dataset_id}/",
-                    "backend": "sagemaker"}
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _bucket(self) -> str:
-        """settings.s3_bucket, else SageMaker's default bucket, created when missing (as the SDK does)."""
-        if self.settings.s3_bucket:
-            return self.settings.s3_bucket
-        from botocore.exceptions import ClientError
 
-        from .backends.aws_errors import call_aws
-
-        sts: Any = self._s3_session_client("sts")
-        account = call_aws(sts.get_caller_identity)["Account"]
-        region = self._s3_region or self._s3_client().meta.region_name or "us-east-1"
-        bucket = f"sagemaker-{region}-{account}"
-        s3 = self._s3_client()
-        try:
-            s3.head_bucket(Bucket=bucket)
-            return bucket
-        except ClientError as err:
-            status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if status != 404 and err.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
-                from .backends.aws_errors import translate
-
-                raise translate(err, operation="HeadBucket", iam_prefix="s3") from err
-        params: dict[str, Any] = {"Bucket": bucket}
-        if region != "us-east-1":
-            params["CreateBucketConfiguration"] = {"LocationConstraint": region}
-        try:
-            call_aws(s3.create_bucket, params)
-        except ApiError as err:
-            if err.code not in ("BucketAlreadyOwnedByYou",):
-                raise
-        self.log.info("jupyter_llama_neuron: created the default bucket %s", bucket)
-        return bucket
-
-    def _s3_session_client(self, service: str) -> Any:
-        import boto3
-
-        factory: Any = boto3.Session(region_name=self._s3_region).client
-        return factory(service)
+def _key(uri: str) -> str:
+    """The object key of an ``s3://bucket/key`` URI (how the preflight names the files it found)."""
+    return uri.split("/", 3)[3] if uri.count("/") >= 3 else uri

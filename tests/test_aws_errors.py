@@ -19,9 +19,9 @@ from botocore.exceptions import (
 )
 from botocore.stub import Stubber
 
-from jupyter_llama_neuron.backends import aws_errors
-from jupyter_llama_neuron.backends.aws_errors import aws_errors as aws_error_context
-from jupyter_llama_neuron.backends.aws_errors import call_aws, translate
+from jupyter_llama_neuron.backends.sagemaker import aws_errors
+from jupyter_llama_neuron.backends.sagemaker.aws_errors import aws_errors as aws_error_context
+from jupyter_llama_neuron.backends.sagemaker.aws_errors import call_aws, translate
 from jupyter_llama_neuron.errors import ApiError, NotFound
 
 

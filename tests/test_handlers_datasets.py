@@ -343,14 +343,28 @@ class TestSageMaker:
         tags = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
         assert {"Key": "jupyter-llama-neuron:managed", "Value": "true"} in tags
 
-    async def test_store_pasted_data_into_the_configured_bucket(
-        self, jp_fetch: Any, s3: Any, llama_services: Any
-    ) -> None:
-        import dataclasses
 
-        llama_services.datasets.settings = dataclasses.replace(
-            llama_services.settings, s3_bucket="analyst-data"
-        )
+class TestSageMakerConfiguredBucket:
+    """``c.LlamaNeuronApp.s3_bucket`` set: datasets go there instead of SageMaker's default bucket."""
+
+    @pytest.fixture
+    def llama_neuron_config(self, tmp_path: Path, aws_emulator: AwsEmulator) -> dict[str, Any]:
+        return {
+            "backend": "sagemaker",
+            "region": aws_emulator.region,
+            "role_arn": aws_emulator.role_arn,
+            "data_dir": str(tmp_path / "data"),
+            "aws_executor_workers": 2,
+            "s3_bucket": "analyst-data",
+        }
+
+    @pytest.fixture
+    def s3(self, aws_emulator: AwsEmulator) -> Any:
+        client = aws_emulator.client("s3")
+        client.create_bucket(Bucket="analyst-data")
+        return client
+
+    async def test_store_pasted_data_into_the_configured_bucket(self, jp_fetch: Any, s3: Any) -> None:
         code, stored = await call(
             jp_fetch,
             "datasets",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 
-from jupyter_llama_neuron.backends import aws_errors
+from jupyter_llama_neuron.backends.sagemaker import aws_errors
 from jupyter_llama_neuron.services import Services
 from jupyter_llama_neuron.settings import ExtensionSettings
 from tests.rest_client import accept_eula, call, sagemaker_config

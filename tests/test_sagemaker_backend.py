@@ -336,7 +336,7 @@ async def test_list_survives_a_restart_and_ignores_foreign_endpoints(
 
 
 async def test_list_pages_through_search(backend: SageMakerBackend, aws_calls: CallRecorder) -> None:
-    sm = backend._client("sagemaker")
+    sm = backend.aws.client("sagemaker")
     record = {
         "EndpointName": "paged",
         "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/paged",
@@ -357,7 +357,9 @@ async def test_list_pages_through_search(backend: SageMakerBackend, aws_calls: C
 
 
 async def test_sparse_search_records_are_tolerated(backend: SageMakerBackend) -> None:
-    endpoint = backend._endpoint({"EndpointName": "sparse"}, {MANAGED_TAG: "true", CONFIG_TAG: "garbage"})
+    endpoint = backend.endpoints.endpoint_from(
+        {"EndpointName": "sparse"}, {MANAGED_TAG: "true", CONFIG_TAG: "garbage"}
+    )
     assert (endpoint.name, endpoint.status, endpoint.config, endpoint.model_id) == (
         "sparse",
         "Creating",
@@ -578,7 +580,7 @@ async def test_studio_role_from_the_user_profile(
         make_settings(tmp_path, role_arn=""), catalog, LOG, studio_metadata_path=metadata
     )
     try:
-        with Stubber(backend._client("sagemaker")) as stubber:
+        with Stubber(backend.aws.client("sagemaker")) as stubber:
             stubber.add_response(
                 "describe_user_profile",
                 {
@@ -587,8 +589,8 @@ async def test_studio_role_from_the_user_profile(
                 },
                 {"DomainId": "d-abc", "UserProfileName": "alice"},
             )
-            assert backend._execution_role() == "arn:aws:iam::1:role/studio-alice"
-            assert backend._execution_role() == "arn:aws:iam::1:role/studio-alice"  # cached: one call
+            assert backend.aws.execution_role() == "arn:aws:iam::1:role/studio-alice"
+            assert backend.aws.execution_role() == "arn:aws:iam::1:role/studio-alice"  # cached: one call
     finally:
         await backend.close()
 
@@ -601,13 +603,13 @@ async def test_studio_role_falls_back_to_the_domain(
         make_settings(tmp_path, role_arn=""), catalog, LOG, studio_metadata_path=metadata
     )
     try:
-        with Stubber(backend._client("sagemaker")) as stubber:
+        with Stubber(backend.aws.client("sagemaker")) as stubber:
             stubber.add_response("describe_user_profile", {"UserProfileName": "bob", "UserSettings": {}})
             stubber.add_response(
                 "describe_domain",
                 {"DefaultUserSettings": {"ExecutionRole": "arn:aws:iam::1:role/domain-default"}},
             )
-            assert backend._execution_role() == "arn:aws:iam::1:role/domain-default"
+            assert backend.aws.execution_role() == "arn:aws:iam::1:role/domain-default"
     finally:
         await backend.close()
 
@@ -620,11 +622,11 @@ async def test_studio_role_failure_is_explained(
         make_settings(tmp_path, role_arn=""), catalog, LOG, studio_metadata_path=metadata
     )
     try:
-        with Stubber(backend._client("sagemaker")) as stubber:
+        with Stubber(backend.aws.client("sagemaker")) as stubber:
             stubber.add_client_error("describe_user_profile", "AccessDeniedException", "denied", 400)
             stubber.add_client_error("describe_domain", "AccessDeniedException", "denied", 400)
             with pytest.raises(ApiError) as info:
-                backend._execution_role()
+                backend.aws.execution_role()
     finally:
         await backend.close()
     assert info.value.code == "NoExecutionRole"
@@ -639,7 +641,7 @@ async def test_studio_metadata_with_the_role_inline(
         make_settings(tmp_path, role_arn=""), catalog, LOG, studio_metadata_path=metadata
     )
     try:
-        assert backend._execution_role() == "arn:aws:iam::1:role/inline"
+        assert backend.aws.execution_role() == "arn:aws:iam::1:role/inline"
     finally:
         await backend.close()
 

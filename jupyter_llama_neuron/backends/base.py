@@ -6,12 +6,15 @@ reports what exists. Everything here is plain data so handlers can serialise it 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from pathlib import Path
+from typing import IO, Any, Literal, Protocol, TypeVar
 
 BackendName = Literal["sagemaker", "local"]
+T = TypeVar("T")
 
 # SageMaker's EndpointStatus values; local mode uses the same words so the UI has one vocabulary.
 EndpointStatus = Literal[
@@ -173,6 +176,14 @@ class InvocationResult:
     finish_reason: str | None = None
 
 
+@dataclass(frozen=True)
+class StoredDataset:
+    """Where a stored training file went: the file, and the folder a training ``train`` channel reads."""
+
+    uri: str
+    train_channel_uri: str
+
+
 class Backend(Protocol):
     """Implemented by ``SageMakerBackend`` and ``LocalBackend``; no method blocks the event loop."""
 
@@ -235,6 +246,24 @@ class Backend(Protocol):
 
     async def stop_training_job(self, name: str) -> TrainingJob:
         """Ask the job to stop (Stopping, then Stopped). ``errors.Conflict`` when it already ended."""
+        ...
+
+    async def run_dataset_work(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking dataset work (reading, rendering, storing) off the event loop, on the backend's
+        worker threads; the three dataset methods below are called from inside it."""
+        ...
+
+    def dataset_files(self, uri: str) -> list[tuple[str, int]]:
+        """The files at a remote dataset URI (``s3://`` key or prefix) as (URI, size); BadRequest when this
+        backend cannot read that kind of URI."""
+        ...
+
+    def open_dataset_file(self, uri: str) -> AbstractContextManager[IO[bytes]]:
+        """One remote file, streamed."""
+        ...
+
+    def store_dataset(self, folder: Path, filename: str, dataset_id: str) -> StoredDataset:
+        """Put a rendered training file (``folder/filename``) where this backend's training reads it."""
         ...
 
     async def close(self) -> None:

@@ -21,11 +21,12 @@ import re
 import signal
 import sys
 import uuid
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol, TypeVar
 
 from ..errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
 from ..local.model_store import ModelStore, ResolvedModel, display_name_of, log_tail, pid_alive
@@ -38,6 +39,7 @@ from .base import (
     Endpoint,
     EndpointRequest,
     InvocationResult,
+    StoredDataset,
     TrainingJob,
     TrainingRequest,
 )
@@ -54,6 +56,7 @@ STOP_GRACE_S = 5.0
 # A generated_text line can be tens of KB (4096 tokens plus return_full_text); asyncio's default is 64 KiB.
 STREAM_LIMIT = 16 * 1024 * 1024
 LOG_TAIL_LINES = 8
+T = TypeVar("T")
 
 
 class CatalogLike(Protocol):
@@ -140,6 +143,14 @@ class _Worker:
 
     def _gone_message(self) -> str:
         return f"The local worker for endpoint {self.name} is not running: {self.dead_reason or 'it exited'}"
+
+
+def _remote_dataset(uri: str) -> BadRequest:
+    return BadRequest(
+        f"Local mode cannot read {uri.split('://', 1)[0]}:// datasets.",
+        hint="Local mode has no AWS account: upload the file (POST /datasets/uploads) or paste it.",
+        code="S3InLocalMode",
+    )
 
 
 class LocalBackend:
@@ -487,6 +498,30 @@ class LocalBackend:
             return_exceptions=True,
         )
         await self.store.close()
+
+    # -- datasets (blocking methods run inside ``run_dataset_work``) -----------------------------------------
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self._settings.data_dir / "local" / "datasets"
+
+    async def run_dataset_work(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(fn, *args)
+
+    def dataset_files(self, uri: str) -> list[tuple[str, int]]:
+        raise _remote_dataset(uri)
+
+    def open_dataset_file(self, uri: str) -> AbstractContextManager[IO[bytes]]:
+        raise _remote_dataset(uri)
+
+    def store_dataset(self, folder: Path, filename: str, dataset_id: str) -> StoredDataset:
+        """Move the staged folder into ``<data_dir>/local/datasets/<id>`` (one rename, never half a file)."""
+        final = self.datasets_dir / dataset_id
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(folder, final)
+        return StoredDataset(
+            uri=(final / filename).resolve().as_uri(), train_channel_uri=final.resolve().as_uri()
+        )
 
     # -- local-mode extras -----------------------------------------------------------------------------------
 

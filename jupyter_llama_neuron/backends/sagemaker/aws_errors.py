@@ -35,7 +35,7 @@ from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 
-from ..errors import ApiError, NotFound
+from ...errors import ApiError, NotFound
 
 T = TypeVar("T")
 
