@@ -335,3 +335,13 @@ def apply_sdk3_patches() -> None:
         )
 
     iam_responses.IamResponse.simulate_principal_policy = simulate_principal_policy
+
+
+def restart_polls(emulator: Any, kind: str, name: str, polls: int) -> None:
+    """Count status polls of ``kind`` ("endpoint", "training-job") ``name`` from now on. SDK v3 reads what it
+    created back (DescribeEndpoint / DescribeTrainingJob), which the emulator counts as a poll; a test about
+    status progression starts counting after the create returned."""
+    arn = f"arn:aws:sagemaker:{emulator.region}:{emulator.account_id}:{kind}/{name}"
+    with emulator.state.lock:
+        if arn in emulator.state.polls:
+            emulator.state.polls[arn] = polls

@@ -29,7 +29,7 @@ from ..base import (
     Endpoint,
     EndpointRequest,
 )
-from .jumpstart_sdk_v2 import deploy_jumpstart_model, import_sdk
+from .jumpstart_sdk import deploy_jumpstart_model, import_sdk
 from .session import AwsSession, utc
 from .tags import (
     MANAGED_FILTER,
@@ -209,7 +209,7 @@ class SageMakerEndpoints:
         return {"S3DataSource": {"S3Uri": prefix, "S3DataType": "S3Prefix", "CompressionType": "None"}}
 
     def _create_sync(self, request: EndpointRequest) -> Endpoint:
-        import_sdk()
+        import_sdk(self._aws.region)
         role = self._aws.execution_role()  # configuration problems first, before touching any AWS resource
         existing = self._existing(request)
         if existing is not None:

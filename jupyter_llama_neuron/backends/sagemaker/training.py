@@ -11,7 +11,7 @@ from typing import Any
 from ...errors import ApiError, Conflict, NotFound
 from ...timestamps import iso
 from ..base import CLIENT_TOKEN_TAG, CREATOR_TAG, MANAGED_TAG, MODEL_ID_TAG, TrainingJob, TrainingRequest
-from .jumpstart_sdk_v2 import import_sdk, start_jumpstart_training
+from .jumpstart_sdk import import_sdk, start_jumpstart_training
 from .session import AwsSession, utc
 from .tags import MANAGED_FILTER, metric_points, search_ours, tags_of, token_filter, training_tags
 from .types import CatalogLike
@@ -251,7 +251,7 @@ class SageMakerTraining:
         )
 
     def _create_training_sync(self, request: TrainingRequest) -> TrainingJob:
-        import_sdk()
+        import_sdk(self._aws.region)
         role = self._aws.execution_role()  # configuration problems first, before touching any AWS resource
         existing = self._existing_training(request)
         if existing is not None:
