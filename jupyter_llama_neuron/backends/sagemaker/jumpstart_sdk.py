@@ -5,27 +5,17 @@ lazily, and only the one that matches, because each imports its SDK (seconds) on
 from __future__ import annotations
 
 import importlib
-from importlib import metadata
 from types import ModuleType
 from typing import Any
 
 from ...errors import ServiceUnavailable
+from ...sagemaker_sdk import SUPPORTED_MAJORS, installed_major
 from .session import SdkSession
 
-SUPPORTED_MAJORS = (2, 3)
+__all__ = ["SUPPORTED_MAJORS", "adapter", "deploy_jumpstart_model", "import_sdk", "installed_major"]
 INSTALL_HINT = (
     "pip install 'jupyter_llama_neuron[sagemaker]' (sagemaker 2.257+ or 3.x), then restart Jupyter."
 )
-
-
-def installed_major() -> int | None:
-    """The installed ``sagemaker`` distribution's major version, None when it is not installed."""
-    try:
-        version = metadata.version("sagemaker")
-    except metadata.PackageNotFoundError:
-        return None
-    head = version.split(".", 1)[0]
-    return int(head) if head.isdigit() else None
 
 
 def adapter() -> ModuleType:
