@@ -40,7 +40,7 @@ from typing import Any, cast
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if entry != str(ROOT)]
 
-from jupyter_llama_neuron.local.model_store import ModelStore  # noqa: E402
+from jupyter_llama_neuron.backends.local.model_store import ModelStore  # noqa: E402
 from jupyter_llama_neuron.settings import ExtensionSettings  # noqa: E402
 
 MODEL_ID = "meta-textgenerationneuron-llama-2-7b-f"

@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 import threading
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .backends.aws_detection import AwsDetection, detect_aws, detect_region
 from .catalog import Catalog
 from .errors import ApiError, ServiceUnavailable
 from .settings import ExtensionSettings
@@ -26,65 +25,6 @@ if TYPE_CHECKING:
 
 LOCAL_LABEL = "Local mode (no AWS account)"
 IDENTITY_TIMEOUT_S = 15.0
-
-
-@dataclass(frozen=True)
-class AwsDetection:
-    ok: bool
-    region: str | None
-    reason: str
-
-
-def resolve_region(settings: ExtensionSettings, profile_region: str | None) -> str | None:
-    """settings.region, then AWS_REGION, then AWS_DEFAULT_REGION, then the profile's region."""
-    for candidate in (
-        settings.region,
-        os.environ.get("AWS_REGION"),
-        os.environ.get("AWS_DEFAULT_REGION"),
-        profile_region,
-    ):
-        if candidate:
-            return candidate
-    return None
-
-
-def detect_aws(settings: ExtensionSettings) -> AwsDetection:
-    """Blocking: do AWS credentials and a region resolve? Never raises."""
-    try:
-        import boto3  # deferred: importing boto3 costs a few hundred milliseconds
-
-        session = boto3.Session()
-        region = resolve_region(settings, session.region_name)
-        credentials = session.get_credentials()
-        if credentials is None:
-            return AwsDetection(
-                False,
-                region,
-                "No AWS credentials were found (environment, shared credentials "
-                "file, SSO, container or instance role).",
-            )
-        # Refreshable providers (SSO, assumed roles) only fetch here; a failure means no usable credentials.
-        credentials.get_frozen_credentials()
-    except Exception as err:  # any botocore failure means "no AWS", which auto mode must survive
-        return AwsDetection(False, None, f"AWS credentials could not be resolved: {err}")
-    if not region:
-        return AwsDetection(
-            False,
-            None,
-            "AWS credentials were found but no region: set LlamaNeuronApp.region, "
-            "AWS_REGION or AWS_DEFAULT_REGION.",
-        )
-    return AwsDetection(True, region, f"AWS credentials and region {region} were found.")
-
-
-def detect_region(settings: ExtensionSettings) -> str | None:
-    """Blocking: the region only (no credential resolution), for an explicit ``backend = "sagemaker"``."""
-    try:
-        import boto3
-
-        return resolve_region(settings, boto3.Session().region_name)
-    except Exception:  # a broken profile must not stop the server; SageMaker calls will then explain
-        return resolve_region(settings, None)
 
 
 class BackendProvider:
@@ -138,7 +78,7 @@ class BackendProvider:
                 from .backends.sagemaker import SageMakerBackend
 
                 return SageMakerBackend(settings, self.catalog, self.log)
-            from .backends.local import LocalBackend
+            from .backends.local.backend import LocalBackend
 
             return LocalBackend(settings, self.catalog, self.log)
         except ApiError:
@@ -176,10 +116,8 @@ class BackendProvider:
             "local_model": None,
             "price_label": self.catalog.price_label(),
         }
-        if backend.name == "local":
-            readiness = getattr(backend, "model_readiness", None)
-            if callable(readiness):
-                body["local_model"] = readiness()
+        body["local_model"] = backend.model_readiness()
+        if not backend.facts.has_account:
             return body
         body["region"] = self._region or self.settings.region or None
         try:

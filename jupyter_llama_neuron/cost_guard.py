@@ -34,205 +34,39 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .backends.base import Backend, Endpoint
+from .backends.base import Backend, BackendFacts, Endpoint
+from .billing import RUNNING_TRAINING_STATUSES, UNBILLED_STATUSES, hourly_burn
+from .endpoint_activity import ActivityTracker, Clock, Observation
 from .errors import ApiError, BadRequest, NotFound
+from .idle_policy import (
+    GUARDED_STATUSES,
+    LOOKBACK_MARGIN,
+    LOOKBACK_MAX,
+    LOOKBACK_MIN,
+    MAX_IDLE_MINUTES,
+    MIN_IDLE_MINUTES,
+    default_idle_minutes,
+    effective_idle_minutes,
+    only_fields,
+    parse_idle_minutes,
+    parse_keep_minutes,
+)
+from .resource_rules import check_resource_name
 from .settings import ExtensionSettings
-from .timestamps import aware, iso, utc_now
+from .timestamps import iso
 
 if TYPE_CHECKING:
     from .backend_selection import BackendProvider
     from .catalog import Catalog
     from .endpoint_service import EndpointService
 
-MIN_IDLE_MINUTES = 5  # CloudWatch reports invocations a minute or two late: shorter limits are unsafe
-MAX_IDLE_MINUTES = 7 * 24 * 60
-MAX_KEEP_MINUTES = 7 * 24 * 60
-WARN_BEFORE = timedelta(minutes=5)
-WARN_FRACTION = 0.2
-# How far back activity is read: the longest limit plus a margin, within these bounds.
-LOOKBACK_MIN = timedelta(hours=3)
-LOOKBACK_MAX = timedelta(hours=24)
-LOOKBACK_MARGIN = timedelta(minutes=10)
-GUARDED_STATUSES = frozenset({"InService"})
-UNBILLED_STATUSES = frozenset({"Failed"})
-RUNNING_TRAINING_STATUSES = frozenset({"InProgress", "Stopping"})
 LOG_FILE = "cost_guard_deletions.json"
 LOG_KEEP = 200
 LOG_SHOWN = 50
-
-Clock = Callable[[], datetime]
-CostFields = Callable[[Endpoint, datetime], dict[str, Any]]
-
-
-# ------------------------------------------------------------------------------------------------------------
-# The arithmetic (pure functions)
-
-
-def default_idle_minutes(settings: ExtensionSettings) -> int:
-    """The server-wide limit: 0 (off) or at least ``MIN_IDLE_MINUTES``."""
-    value = int(settings.auto_delete_idle_minutes or 0)
-    if value <= 0:
-        return 0
-    return min(MAX_IDLE_MINUTES, max(MIN_IDLE_MINUTES, value))
-
-
-def effective_idle_minutes(endpoint_minutes: int | None, default_minutes: int) -> int | None:
-    """The endpoint's own setting wins (0 = never); without one, the server default. None = never."""
-    value = default_minutes if endpoint_minutes is None else endpoint_minutes
-    return value if value > 0 else None
-
-
-def warn_before(limit_minutes: int) -> timedelta:
-    """How long before deletion the warning starts: 5 min or 20 % of the limit (the longer), at most half."""
-    limit = timedelta(minutes=limit_minutes)
-    return min(limit / 2, max(WARN_BEFORE, limit * WARN_FRACTION))
-
-
-def idle_since(
-    created_at: datetime, last_activity: datetime | None, window_start: datetime | None
-) -> tuple[datetime, bool]:
-    """When the endpoint last did something, and whether that is only a lower bound.
-
-    Without an invocation inside the activity window, all we know is "idle since at least the window
-    start" (or since creation, when that is later)."""
-    created = aware(created_at)
-    if last_activity is not None:
-        return max(created, aware(last_activity)), False
-    if window_start is not None and aware(window_start) > created:
-        return aware(window_start), True
-    return created, False
-
-
-def deletion_deadline(
-    since: datetime,
-    limit_minutes: int,
-    keep_until: datetime | None,
-    warned_at: datetime | None,
-    now: datetime,
-) -> datetime:
-    """idle since + limit, not before keep-until, and never before a full warning period has passed."""
-    deadline = since + timedelta(minutes=limit_minutes)
-    if keep_until is not None:
-        deadline = max(deadline, aware(keep_until))
-    return max(deadline, (warned_at or now) + warn_before(limit_minutes))
-
-
-def in_warning(deadline: datetime, limit_minutes: int, now: datetime) -> bool:
-    return deadline - now <= warn_before(limit_minutes)
-
-
-def cost_so_far(price_per_hour: float | None, seconds: float) -> float:
-    return round(price_per_hour * max(0.0, seconds) / 3600.0, 4) if price_per_hour else 0.0
-
-
-def hourly_burn(prices: Iterable[float | None]) -> float:
-    """What everything running costs per hour (unknown prices count as 0)."""
-    return round(sum(price for price in prices if price), 4)
-
-
-def guard_fields(
-    endpoint: Endpoint,
-    *,
-    default_minutes: int,
-    known: bool,
-    last_activity: datetime | None,
-    window_start: datetime | None,
-    warned_at: datetime | None,
-    now: datetime,
-) -> dict[str, Any]:
-    """The cost-guard part of the endpoint JSON.
-
-    ``known``: whether the endpoint's activity has been read (on SageMaker only after a guard check; local
-    records always know). Unknown activity shows no idle time and no deadline - and is never acted on."""
-    limit = effective_idle_minutes(endpoint.auto_delete_idle_minutes, default_minutes)
-    fields: dict[str, Any] = {
-        "idle_minutes": None,
-        "idle_capped": False,
-        "last_activity_at": iso(last_activity),
-        "auto_delete_idle_minutes": limit,
-        "auto_delete_source": "server" if endpoint.auto_delete_idle_minutes is None else "endpoint",
-        "keep_until": iso(endpoint.keep_until),
-        "deletes_at": None,
-        "warning": False,
-    }
-    if endpoint.status not in GUARDED_STATUSES or not known:
-        return fields
-    since, capped = idle_since(endpoint.created_at, last_activity, window_start)
-    fields["idle_minutes"] = round(max(0.0, (now - since).total_seconds()) / 60.0, 1)
-    fields["idle_capped"] = capped
-    if limit is not None:
-        deadline = deletion_deadline(since, limit, endpoint.keep_until, warned_at, now)
-        fields["deletes_at"] = iso(deadline)
-        fields["warning"] = in_warning(deadline, limit, now)
-    return fields
-
-
-def unobserved_fields(settings: ExtensionSettings) -> CostFields:
-    """``EndpointService``'s cost fields before a guard exists: local records know their last request."""
-    default = default_idle_minutes(settings)
-
-    def fields(endpoint: Endpoint, now: datetime) -> dict[str, Any]:
-        return guard_fields(
-            endpoint,
-            default_minutes=default,
-            known=endpoint.backend == "local",
-            last_activity=endpoint.last_invoked_at,
-            window_start=None,
-            warned_at=None,
-            now=now,
-        )
-
-    return fields
-
-
-# ------------------------------------------------------------------------------------------------------------
-# REST input
-
-
-def parse_idle_minutes(value: Any, field_name: str = "idle_minutes") -> int | None:
-    """None (the server default), 0 (never) or MIN_IDLE_MINUTES..MAX_IDLE_MINUTES; else 400."""
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or (value != 0 and not MIN_IDLE_MINUTES <= value <= MAX_IDLE_MINUTES)
-    ):
-        raise BadRequest(
-            f"{field_name} must be null (the server default), 0 (never) or a whole number of minutes from "
-            f"{MIN_IDLE_MINUTES} to {MAX_IDLE_MINUTES}.",
-            hint="For example 60: delete the endpoint after an hour without invocations.",
-            code="InvalidAutoDelete",
-        )
-    return value
-
-
-def parse_keep_minutes(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_KEEP_MINUTES:
-        raise BadRequest(
-            f"minutes must be a whole number from 1 to {MAX_KEEP_MINUTES}.",
-            hint="For example 60: keep the endpoint for at least another hour.",
-            code="InvalidKeep",
-        )
-    return value
-
-
-def _only_fields(body: Any, allowed: set[str]) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.", code="InvalidBody")
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise BadRequest(
-            f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}.",
-            code="InvalidBody",
-        )
-    return body
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -280,20 +114,6 @@ class DeletionLog:
 # The guard
 
 
-@dataclass
-class Observation:
-    """One look at the endpoints and their activity."""
-
-    at: datetime
-    backend: str
-    endpoints: list[Endpoint]
-    activity: dict[str, datetime | None]
-    window_start: datetime | None
-    activity_known: bool
-    training_burn: float = 0.0
-    notes: list[str] = field(default_factory=list)
-
-
 class CostGuard:
     def __init__(
         self,
@@ -301,60 +121,28 @@ class CostGuard:
         catalog: Catalog,
         backends: BackendProvider,
         endpoints: EndpointService,
+        activity: ActivityTracker,
         log: logging.Logger | None = None,
-        *,
-        clock: Clock | None = None,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.backends = backends
         self.endpoints = endpoints
+        self.activity = activity
         self.log = log or logging.getLogger("jupyter_llama_neuron")
-        self.clock: Clock = clock or utc_now
         self.default_minutes = default_idle_minutes(settings)
         self.interval_s = max(0.01, float(settings.cost_guard_interval_s))
         self.deletions = DeletionLog(settings.data_dir / LOG_FILE)
-        self._observation: Observation | None = None
-        self._last_activity: dict[str, datetime] = {}  # newest invocation seen per endpoint (this server)
-        self._warned_at: dict[str, datetime] = {}  # when each endpoint was first seen in warning
         self._refresh_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        endpoints.cost_fields = self.fields
 
-    # -- what the endpoint JSON shows ------------------------------------------------------------------------
+    @property
+    def clock(self) -> Clock:
+        return self.activity.clock
 
-    def _last_activity_of(self, endpoint: Endpoint) -> datetime | None:
-        known = [
-            when
-            for when in (
-                endpoint.last_invoked_at,
-                self._last_activity.get(endpoint.name),
-                (self._observation.activity.get(endpoint.name) if self._observation else None),
-            )
-            if when is not None
-        ]
-        return max((aware(when) for when in known), default=None)
-
-    def _activity_known(self, endpoint: Endpoint) -> bool:
-        if endpoint.backend == "local":
-            return True
-        observation = self._observation
-        return (
-            observation is not None and observation.activity_known and endpoint.name in observation.activity
-        )
-
-    def fields(self, endpoint: Endpoint, now: datetime | None = None) -> dict[str, Any]:
-        """The cost-guard fields of one endpoint (``EndpointService.view`` calls this)."""
-        observation = self._observation
-        return guard_fields(
-            endpoint,
-            default_minutes=self.default_minutes,
-            known=self._activity_known(endpoint),
-            last_activity=self._last_activity_of(endpoint),
-            window_start=observation.window_start if observation else None,
-            warned_at=self._warned_at.get(endpoint.name),
-            now=self.clock() if now is None else now,
-        )
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self.activity.clock = clock
 
     # -- observing -------------------------------------------------------------------------------------------
 
@@ -367,7 +155,7 @@ class CostGuard:
         return min(LOOKBACK_MAX, max(LOOKBACK_MIN, wanted))
 
     async def _training_burn(self, backend: Backend, notes: list[str]) -> float:
-        if backend.name == "local":
+        if not backend.facts.bills:
             return 0.0
         try:
             jobs = await backend.list_training_jobs()
@@ -399,16 +187,17 @@ class CostGuard:
                     known = False
                     notes.append(f"Endpoint activity could not be read: {err.message}")
                     self.log.warning("jupyter_llama_neuron: cost guard: %s", err.message)
+            memory_of_activity = self.activity.last_activity
             for name, when in activity.items():
                 if when is not None:
-                    previous = self._last_activity.get(name)
-                    self._last_activity[name] = when if previous is None else max(previous, when)
+                    previous = memory_of_activity.get(name)
+                    memory_of_activity[name] = when if previous is None else max(previous, when)
             present = {endpoint.name for endpoint in endpoints}
-            for memory in (self._last_activity, self._warned_at):
+            for memory in (self.activity.last_activity, self.activity.warned_at):
                 for name in [name for name in memory if name not in present]:
                     del memory[name]
             training_burn = await self._training_burn(backend, notes)
-            self._observation = Observation(
+            self.activity.observation = Observation(
                 at=now,
                 backend=backend.name,
                 endpoints=endpoints,
@@ -418,28 +207,16 @@ class CostGuard:
                 training_burn=training_burn,
                 notes=notes,
             )
-            self._update_warnings(now)
-            return self._observation
-
-    def _update_warnings(self, now: datetime) -> None:
-        """Remember when each endpoint entered its warning period; forget those that left it."""
-        observation = self._observation
-        if observation is None:
-            return
-        for endpoint in observation.endpoints:
-            fields = self.fields(endpoint, now)
-            if fields["warning"]:
-                self._warned_at.setdefault(endpoint.name, now)
-            else:
-                self._warned_at.pop(endpoint.name, None)
+            self.activity.update_warnings(backend.facts, now)
+            return self.activity.observation
 
     # -- acting ----------------------------------------------------------------------------------------------
 
-    def _due(self, endpoint: Endpoint, now: datetime) -> dict[str, Any] | None:
+    def _due(self, endpoint: Endpoint, facts: BackendFacts, now: datetime) -> dict[str, Any] | None:
         """The endpoint's fields when it is due for deletion now, else None."""
-        if endpoint.name not in self._warned_at:
+        if endpoint.name not in self.activity.warned_at:
             return None  # never delete what was not in warning (for a full warning period) first
-        fields = self.fields(endpoint, now)
+        fields = self.activity.fields(endpoint, facts, now)
         deadline = fields["deletes_at"]
         if fields["auto_delete_idle_minutes"] is None or deadline is None:
             return None
@@ -448,10 +225,11 @@ class CostGuard:
     async def run_once(self) -> list[dict[str, Any]]:
         """One check: observe, then delete the endpoints that are due. Returns the deletions made."""
         observation = await self.refresh()
+        facts = (await self.backends.get()).facts
         now = observation.at
         made: list[dict[str, Any]] = []
         for endpoint in list(observation.endpoints):
-            if self._due(endpoint, now) is None:
+            if self._due(endpoint, facts, now) is None:
                 continue
             entry = await self._delete_if_still_due(endpoint.name, now)
             if entry is not None:
@@ -469,10 +247,10 @@ class CostGuard:
         except ApiError as err:
             self.log.warning("jupyter_llama_neuron: cost guard could not re-read %s: %s", name, err.message)
             return None
-        fields = self._due(fresh, now)
+        fields = self._due(fresh, backend.facts, now)
         if fields is None:
             return None
-        view = self.endpoints.view(fresh, now)
+        view = self.endpoints.view(fresh, backend.facts, now)
         try:
             await self.endpoints.delete(name)
         except NotFound:
@@ -497,10 +275,7 @@ class CostGuard:
             f"(auto-delete after {fields['auto_delete_idle_minutes']} min).",
         }
         await self.deletions.append(entry)
-        self._warned_at.pop(name, None)
-        self._last_activity.pop(name, None)
-        if self._observation is not None:
-            self._observation.endpoints = [e for e in self._observation.endpoints if e.name != name]
+        self.activity.forget(name)
         self.log.warning(
             "jupyter_llama_neuron: cost guard deleted idle endpoint %s (%s)", name, entry["reason"]
         )
@@ -511,10 +286,11 @@ class CostGuard:
     async def status(self) -> dict[str, Any]:
         """``GET /cost-guard``; observes again when the last look is older than the check interval."""
         now = self.clock()
-        observation = self._observation
+        observation = self.activity.observation
         if observation is None or (now - observation.at).total_seconds() >= self.interval_s:
             observation = await self.refresh()
-        views = [self.endpoints.view(endpoint, now) for endpoint in observation.endpoints]
+        facts = (await self.backends.get()).facts
+        views = [self.endpoints.view(endpoint, facts, now) for endpoint in observation.endpoints]
         endpoint_burn = hourly_burn(
             view["price_per_hour"] for view in views if view["status"] not in UNBILLED_STATUSES
         )
@@ -566,19 +342,10 @@ class CostGuard:
             "deletions": deletions,
         }
 
-    def _remember(self, endpoint: Endpoint) -> None:
-        observation = self._observation
-        if observation is not None:
-            observation.endpoints = [
-                endpoint if known.name == endpoint.name else known for known in observation.endpoints
-            ]
-
     async def set_auto_delete(self, name: str, body: Any) -> dict[str, Any]:
         """``PUT /endpoints/{name}/auto-delete`` ``{"idle_minutes": int | null}`` -> the endpoint."""
-        from .endpoint_service import check_resource_name
-
         check_resource_name(name, "Endpoint name")
-        values = _only_fields(body, {"idle_minutes"})
+        values = only_fields(body, {"idle_minutes"})
         if "idle_minutes" not in values:
             raise BadRequest(
                 'Send {"idle_minutes": <minutes>}, 0 for never, or null for the server default.',
@@ -587,17 +354,15 @@ class CostGuard:
         minutes = parse_idle_minutes(values["idle_minutes"])
         backend = await self.backends.get()
         endpoint = await backend.set_auto_delete(name, minutes)
-        self._remember(endpoint)
-        self._update_warnings(self.clock())
-        return self.endpoints.view(endpoint)
+        self.activity.remember(endpoint)
+        self.activity.update_warnings(backend.facts, self.clock())
+        return self.endpoints.view(endpoint, backend.facts)
 
     async def keep(self, name: str, body: Any) -> dict[str, Any]:
         """``POST /endpoints/{name}/keep`` ``{"minutes": int}``: no auto-delete for that long (the idle clock
         starts again). Without minutes: the endpoint's limit (or an hour)."""
-        from .endpoint_service import check_resource_name
-
         check_resource_name(name, "Endpoint name")
-        values = _only_fields(body, {"minutes"})
+        values = only_fields(body, {"minutes"})
         backend = await self.backends.get()
         minutes_raw = values.get("minutes")
         if minutes_raw is None:
@@ -608,15 +373,15 @@ class CostGuard:
             minutes = parse_keep_minutes(minutes_raw)
         until = self.clock() + timedelta(minutes=minutes)
         endpoint = await backend.set_keep_until(name, until)
-        self._warned_at.pop(name, None)
-        self._remember(endpoint)
-        self._update_warnings(self.clock())
-        return self.endpoints.view(endpoint)
+        self.activity.warned_at.pop(name, None)
+        self.activity.remember(endpoint)
+        self.activity.update_warnings(backend.facts, self.clock())
+        return self.endpoints.view(endpoint, backend.facts)
 
     @property
     def warned(self) -> dict[str, datetime]:
         """The endpoints in their warning period, and since when (a copy)."""
-        return dict(self._warned_at)
+        return dict(self.activity.warned_at)
 
     # -- the periodic task -----------------------------------------------------------------------------------
 

@@ -9,19 +9,20 @@ conflict (409).
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import AsyncGenerator
 from datetime import datetime, timezone
 from typing import Any
 
 from .allow_lists import allowed_model
 from .backend_selection import BackendProvider
-from .backends.base import Backend, DeploymentConfig, Endpoint, EndpointRequest
+from .backends.base import Backend, BackendFacts, DeploymentConfig, Endpoint, EndpointRequest
+from .billing import endpoint_cost
 from .catalog import Catalog, describe_config, short_model_name
-from .cost_guard import CostFields, parse_idle_minutes, unobserved_fields
+from .endpoint_activity import ActivityTracker
 from .errors import ApiError, BadRequest, Conflict
 from .eula import EulaStore
 from .idempotency import ClientTokens, check_client_token, check_optional_strings, unused_name
+from .idle_policy import parse_idle_minutes
 from .invocations import (
     InvocationEvent,
     PreparedInvocation,
@@ -29,56 +30,45 @@ from .invocations import (
     parse_invocation_body,
     prepare_invocation,
     run_invocation,
+    sagemaker_payload_of,
 )
+from .resource_rules import RESOURCE_NAME_MAX, check_resource_name
 from .settings import ExtensionSettings
 from .timestamps import aware, iso
 
-# SageMaker's rule for endpoint (and training job) names.
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
-NAME_MAX = 63
 CREATE_FIELDS = (
     "model_id", "config", "endpoint_name", "training_job", "client_token", "auto_delete_idle_minutes"
 )
-# Statuses in which the instance is billed; a Failed endpoint has no running instance.
-UNBILLED_STATUSES = frozenset({"Failed"})
-
-
-def check_resource_name(name: Any, what: str = "endpoint_name") -> str:
-    if not isinstance(name, str) or not name or len(name) > NAME_MAX or not NAME_PATTERN.match(name):
-        raise BadRequest(
-            f"{what} {name!r} is not a valid SageMaker name: use 1 to {NAME_MAX} letters, digits and "
-            "hyphens, starting and ending with a letter or digit.",
-            hint="For example llama-2-7b-demo.",
-            code="InvalidName",
-        )
-    return name
 
 
 class EndpointService:
     def __init__(
-        self, settings: ExtensionSettings, catalog: Catalog, eula: EulaStore, backends: BackendProvider
+        self,
+        settings: ExtensionSettings,
+        catalog: Catalog,
+        eula: EulaStore,
+        backends: BackendProvider,
+        activity: ActivityTracker | None = None,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.eula = eula
         self.backends = backends
+        # Idle time, auto-delete limit and deadline of the view (the cost guard records what it observes).
+        self.activity = activity or ActivityTracker(settings)
         self._tokens = ClientTokens("endpoint", "Send a new client_token to create a new endpoint.")
-        # Idle time, auto-delete limit and deadline of the view; the cost guard replaces it with its own.
-        self.cost_fields: CostFields = unobserved_fields(settings)
 
     # --- views ----------------------------------------------------------------------------------------------
 
-    def view(self, endpoint: Endpoint, now: datetime | None = None) -> dict[str, Any]:
+    def view(self, endpoint: Endpoint, facts: BackendFacts, now: datetime | None = None) -> dict[str, Any]:
         """The REST JSON for an endpoint, with the catalog's price and the cost accrued so far."""
         now = now or datetime.now(timezone.utc)
         created_at = aware(endpoint.created_at)
         age_s = max(0.0, (now - created_at).total_seconds())
         config = endpoint.config
         instance_type = config.instance_type if config else endpoint.extra.get("instance_type")
-        local = endpoint.backend == "local"
         # Local mode bills nothing, so it shows no price rather than a cost that is not being incurred.
-        price = None if local or not instance_type else self.catalog.price_per_hour(instance_type)
-        billed = price is not None and endpoint.status not in UNBILLED_STATUSES
+        price = self.catalog.price_per_hour(instance_type) if facts.bills and instance_type else None
         return {
             "name": endpoint.name,
             "status": endpoint.status,
@@ -93,10 +83,10 @@ class EndpointService:
             "serving_label": endpoint.serving_label,
             "training_job": endpoint.training_job,
             "price_per_hour": price,
-            "cost_so_far": round(price * age_s / 3600.0, 4) if billed and price is not None else 0.0,
+            "cost_so_far": endpoint_cost(endpoint, price, now),
             "last_invoked_at": iso(endpoint.last_invoked_at),
-            "typical_minutes": self.catalog.typical_minutes(instance_type or "", local=local),
-            **self.cost_fields(endpoint, now),
+            "typical_minutes": self.catalog.typical_minutes(instance_type or "", local=not facts.bills),
+            **self.activity.fields(endpoint, facts, now),
         }
 
     # --- list / describe / delete ---------------------------------------------------------------------------
@@ -106,12 +96,12 @@ class EndpointService:
         endpoints = await backend.list_endpoints()
         endpoints.sort(key=lambda e: aware(e.created_at), reverse=True)
         now = datetime.now(timezone.utc)
-        return {"endpoints": [self.view(e, now) for e in endpoints]}
+        return {"endpoints": [self.view(e, backend.facts, now) for e in endpoints]}
 
     async def describe(self, name: str) -> dict[str, Any]:
         check_resource_name(name, "Endpoint name")
         backend = await self.backends.get()
-        return self.view(await backend.describe_endpoint(name))
+        return self.view(await backend.describe_endpoint(name), backend.facts)
 
     async def delete(self, name: str) -> dict[str, Any]:
         check_resource_name(name, "Endpoint name")
@@ -181,7 +171,7 @@ class EndpointService:
     @staticmethod
     def default_name(model_id: str, now: datetime | None = None) -> str:
         stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
-        return f"{short_model_name(model_id)}-{stamp}"[:NAME_MAX].rstrip("-")
+        return f"{short_model_name(model_id)}-{stamp}"[:RESOURCE_NAME_MAX].rstrip("-")
 
     async def create(self, body: Any, user: str) -> dict[str, Any]:
         model_id, config, endpoint_name, training_job, client_token = self._validate_create(body)
@@ -195,11 +185,11 @@ class EndpointService:
             if client_token is not None:
                 previous = self._by_token(client_token, existing, model_id, config)
                 if previous is not None:
-                    return self.view(previous)
+                    return self.view(previous, backend.facts)
             # SageMaker endpoint names are unique regardless of case.
             names = {e.name.lower() for e in existing}
             if endpoint_name is None:
-                endpoint_name = unused_name(self.default_name(model_id), names, NAME_MAX)
+                endpoint_name = unused_name(self.default_name(model_id), names, RESOURCE_NAME_MAX)
             elif endpoint_name.lower() in names:
                 raise Conflict(
                     f"An endpoint named {endpoint_name} already exists.",
@@ -218,7 +208,7 @@ class EndpointService:
             )
             endpoint = await backend.create_endpoint(request)
             self._tokens.remember(client_token, endpoint.name)
-        return self.view(endpoint)
+        return self.view(endpoint, backend.facts)
 
     async def _check_training_job(self, backend: Backend, name: str, model_id: str) -> None:
         """A fine-tuned model deploys only from a Completed job of the same base model (404/400/409)."""
@@ -281,3 +271,7 @@ class EndpointService:
                 yield event
         finally:
             await events.aclose()
+
+    def sagemaker_payload(self, body: Any) -> dict[str, Any]:
+        """``POST /sagemaker-payload``: the body SageMaker would receive, before any endpoint is invoked."""
+        return sagemaker_payload_of(body)

@@ -22,6 +22,14 @@ Kind = Literal["int", "float", "bool", "stop"]
 
 
 @dataclass(frozen=True)
+class SoftLimit:
+    """A value that is valid but rarely what the user wants: the UI warns above it."""
+
+    above: float
+    reason: str
+
+
+@dataclass(frozen=True)
 class ParameterSpec:
     name: str
     kind: Kind
@@ -31,6 +39,13 @@ class ParameterSpec:
     exclusive_minimum: bool = False
     exclusive_maximum: bool = False
     capped_by_context: bool = False  # maximum = the deployment's context length
+    # What a form starts with (None: left empty, not sent); the JumpStart example payload's values.
+    default: float | bool | None = None
+    # May be left empty (then not sent); max_new_tokens is always sent, so an answer has a known bound.
+    optional: bool = True
+    # Only meaningful (and only sent) when do_sample is on.
+    sampling_only: bool = False
+    warning: SoftLimit | None = None
 
     def range_text(self, context_length: int) -> str:
         if self.kind == "bool":
@@ -52,15 +67,23 @@ class ParameterSpec:
         return {
             "name": self.name,
             "type": self.kind,
+            "default": self.default,
+            "optional": self.optional,
+            "sampling_only": self.sampling_only,
             "min": self.minimum,
             "max": context_length if self.capped_by_context else self.maximum,
             "exclusive_min": self.exclusive_minimum,
             "exclusive_max": self.exclusive_maximum,
+            "capped_by_context": self.capped_by_context,
             "description": self.description,
             "range": self.range_text(context_length),
+            "warn_above": (
+                {"value": self.warning.above, "reason": self.warning.reason} if self.warning else None
+            ),
         }
 
 
+# In the order a form shows them.
 PARAMETERS: dict[str, ParameterSpec] = {
     spec.name: spec
     for spec in (
@@ -70,20 +93,19 @@ PARAMETERS: dict[str, ParameterSpec] = {
             "Stop after this many generated tokens.",
             minimum=1,
             capped_by_context=True,
+            default=64,
+            optional=False,
         ),
-        ParameterSpec(
-            "max_length",
-            "int",
-            "Stop when prompt plus output reach this many tokens.",
-            minimum=1,
-            capped_by_context=True,
-        ),
+        ParameterSpec("do_sample", "bool", "Sample instead of picking the most likely token.", default=False),
         ParameterSpec(
             "temperature",
             "float",
             "Randomness of sampling; close to 0 is nearly greedy.",
             minimum=0,
             exclusive_minimum=True,
+            default=0.6,
+            sampling_only=True,
+            warning=SoftLimit(2, "Llama 2 produces gibberish above a temperature of about 2."),
         ),
         ParameterSpec(
             "top_p",
@@ -93,14 +115,28 @@ PARAMETERS: dict[str, ParameterSpec] = {
             maximum=1,
             exclusive_minimum=True,
             exclusive_maximum=True,
+            default=0.9,
+            sampling_only=True,
         ),
-        ParameterSpec("top_k", "int", "Sample only from the k most likely tokens.", minimum=1),
-        ParameterSpec("do_sample", "bool", "Sample instead of picking the most likely token."),
+        ParameterSpec(
+            "top_k", "int", "Sample only from the k most likely tokens.", minimum=1, sampling_only=True
+        ),
         ParameterSpec("num_beams", "int", "Beam-search width (1 = no beam search).", minimum=1),
+        ParameterSpec(
+            "early_stopping", "bool", "With beam search, stop when every beam has ended.", default=False
+        ),
         ParameterSpec("no_repeat_ngram_size", "int", "Never repeat an n-gram of this size.", minimum=2),
-        ParameterSpec("early_stopping", "bool", "With beam search, stop when every beam has ended."),
+        ParameterSpec(
+            "max_length",
+            "int",
+            "Stop when prompt plus output reach this many tokens.",
+            minimum=1,
+            capped_by_context=True,
+        ),
         ParameterSpec("stop", "stop", "Stop when any of these strings is generated."),
-        ParameterSpec("return_full_text", "bool", "Return the prompt followed by the generated text."),
+        ParameterSpec(
+            "return_full_text", "bool", "Return the prompt followed by the generated text.", default=False
+        ),
     )
 }
 
@@ -110,8 +146,18 @@ def _num(value: float) -> str:
 
 
 def parameter_specs(context_length: int = DEFAULT_CONTEXT_LENGTH) -> list[dict[str, Any]]:
-    """The supported parameters with their ranges, for documentation and forms."""
+    """The supported parameters with their defaults and ranges, in form order (``GET /status`` ``rules``)."""
     return [spec.to_json(context_length) for spec in PARAMETERS.values()]
+
+
+def rules_json() -> dict[str, Any]:
+    """The ``rules.inference_parameters`` part of ``GET /status``. Ranges are given for Llama 2's context
+    length; for a deployment, a ``capped_by_context`` maximum is its ``n_positions``."""
+    return {
+        "context_length": DEFAULT_CONTEXT_LENGTH,
+        "max_stop_sequences": MAX_STOP_SEQUENCES,
+        "parameters": parameter_specs(),
+    }
 
 
 def _shown(value: Any) -> str:
@@ -176,22 +222,3 @@ def validate_parameters(parameters: Any, context_length: int | None = None) -> d
             details={"supported": list(PARAMETERS)},
         )
     return {name: _check_value(PARAMETERS[name], value, limit) for name, value in parameters.items()}
-
-
-def validate_invocation(body: Any, context_length: int | None = None) -> tuple[str, dict[str, Any]]:
-    """Check an invocation body; return ``(inputs, parameters)``."""
-    if not isinstance(body, dict):
-        raise BadRequest(
-            'The body must be an object {"inputs": ..., "parameters": {...}}.', code="InvalidBody"
-        )
-    unknown = sorted(set(body) - {"inputs", "parameters"})
-    if unknown:
-        raise BadRequest(
-            f"Unknown field(s): {', '.join(unknown)}. An invocation has inputs and optional parameters.",
-            hint="For chat models send the prompt already formatted with the chat template in inputs.",
-            code="InvalidBody",
-        )
-    inputs = body.get("inputs")
-    if not isinstance(inputs, str) or not inputs.strip():
-        raise BadRequest("inputs must be a non-empty string (the prompt).", code="InvalidBody")
-    return inputs, validate_parameters(body.get("parameters"), context_length)

@@ -17,10 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal
 
 from .chat_template import render_llama2, validate_messages
 from .errors import ApiError, BadRequest, Conflict
@@ -34,25 +33,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("jupyter_llama_neuron")
 
 INVOCATION_FIELDS = ("inputs", "messages", "parameters")
-# ``StreamingUnsupported`` (backends/sagemaker.py) is matched by code: importing that module would import
-# boto3 into every server start, and the backends are deliberately imported only when first needed.
-STREAMING_UNSUPPORTED = "StreamingUnsupported"
 
 EventName = Literal["token", "fallback", "done", "error"]
 InvocationEvent = tuple[EventName, dict[str, Any]]
 # (inputs, messages, parameters): exactly one of inputs and messages is set.
 ParsedInvocation = tuple[str | None, list[dict[str, str]] | None, dict[str, Any]]
-
-
-@runtime_checkable
-class EventStreamingBackend(Protocol):
-    """A backend that reports its own generation events (``LocalBackend``): token events, then a final
-    ``{"event": "done", "generated_text", "tokens_out", "finish_reason", "latency_s", "ttft_s"}``. Closing
-    the iterator cancels the generation."""
-
-    def invoke_stream_events(
-        self, name: str, payload: dict[str, Any], *, stream: bool = ...
-    ) -> AsyncIterator[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -116,6 +101,15 @@ def parse_invocation_body(body: Any) -> ParsedInvocation:
     return inputs, messages, dict(parameters) if isinstance(parameters, dict) else {}
 
 
+def sagemaker_payload_of(body: Any) -> dict[str, Any]:
+    """The InvokeEndpoint body a SageMaker endpoint would receive for ``body`` (chat rendered with the Llama 2
+    template), without any endpoint: what "copy as code" shows before anything is sent. Lengths are checked
+    against Llama 2's context window (an endpoint's own limit is checked when it is invoked)."""
+    inputs, messages, parameters = parse_invocation_body(body)
+    prompt = render_llama2(messages) if messages is not None else str(inputs)
+    return {"inputs": prompt, "parameters": validate_parameters(parameters)}
+
+
 def _is_chat_model(catalog: Catalog, model_id: str) -> tuple[bool, str]:
     try:
         model = catalog.model(model_id)
@@ -158,8 +152,9 @@ async def prepare_invocation(
 
     prompt = render_llama2(messages) if messages is not None else str(inputs)
     sagemaker_payload = {"inputs": prompt, "parameters": dict(parameters)}
-    if backend.name == "local":
-        # The worker counts the real tokens and enforces the context length exactly.
+    if backend.facts.renders_chat:
+        # The served model applies its own chat template, counts the real tokens and enforces the context
+        # length exactly.
         backend_payload: dict[str, Any] = (
             {"messages": messages, "parameters": dict(parameters)}
             if messages is not None
@@ -261,7 +256,7 @@ def _optional_float(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _view_of_done(prepared: PreparedInvocation, done: Mapping[str, Any], *, streamed: bool) -> dict[str, Any]:
+def _view_of_done(prepared: PreparedInvocation, done: Mapping[str, Any]) -> dict[str, Any]:
     tokens = done.get("tokens_out")
     finish = done.get("finish_reason")
     return result_view(
@@ -271,32 +266,19 @@ def _view_of_done(prepared: PreparedInvocation, done: Mapping[str, Any], *, stre
         latency_s=_optional_float(done.get("latency_s")),
         ttft_s=_optional_float(done.get("ttft_s")),
         finish_reason=str(finish) if finish else None,
-        streamed=streamed,
+        streamed=bool(done.get("streamed")),
     )
 
 
 async def run_invocation(prepared: PreparedInvocation) -> dict[str, Any]:
     """One complete answer (``"streamed": false``)."""
-    backend = prepared.backend
-    if isinstance(backend, EventStreamingBackend):
-        # The worker's own events also carry the time to the first token, which InvocationResult lacks.
-        done: dict[str, Any] = {}
-        events = backend.invoke_stream_events(prepared.name, prepared.backend_payload, stream=False)
-        async with _closing(events):
-            async for event in events:
-                if event.get("event") == "done":
-                    done = event
-        return _view_of_done(prepared, done, streamed=False)
-    result = await backend.invoke(prepared.name, prepared.backend_payload)
-    return result_view(
-        prepared,
-        generated_text=result.generated_text,
-        tokens_out=result.tokens_out,
-        latency_s=result.latency_s,
-        ttft_s=None,  # the whole answer arrives at once: the first token is not observable
-        finish_reason=result.finish_reason,
-        streamed=False,
-    )
+    done: dict[str, Any] = {}
+    events = prepared.backend.invoke_events(prepared.name, prepared.backend_payload, stream=False)
+    async with _closing(events):
+        async for event in events:
+            if event.get("event") == "done":
+                done = event
+    return _view_of_done(prepared, done)
 
 
 @contextlib.asynccontextmanager
@@ -311,7 +293,8 @@ async def _closing(iterator: AsyncIterator[Any]) -> AsyncGenerator[None, None]:
 
 
 async def invocation_events(prepared: PreparedInvocation) -> AsyncGenerator[InvocationEvent, None]:
-    """``("token", {"text"})`` ..., then ``("done", {<result>, "streamed": true|false})``.
+    """``("token", {"text"})`` ..., then ``("done", {<result>, "streamed": true|false})``; a backend that
+    cannot stream says ``("fallback", {"reason"})`` first and answers in one piece.
 
     An error before the first event is raised (the handler answers with an ordinary JSON error and status);
     once events have been sent it becomes ``("error", {"error": {...}})``. Closing this generator (the client
@@ -346,68 +329,15 @@ async def invocation_events(prepared: PreparedInvocation) -> AsyncGenerator[Invo
 
 
 async def _backend_events(prepared: PreparedInvocation) -> AsyncGenerator[InvocationEvent, None]:
-    backend = prepared.backend
-    if isinstance(backend, EventStreamingBackend):
-        done: dict[str, Any] = {}
-        events = backend.invoke_stream_events(prepared.name, prepared.backend_payload, stream=True)
-        async with _closing(events):
-            async for event in events:
-                kind = event.get("event")
-                if kind == "token" and event.get("text"):
-                    yield ("token", {"text": str(event["text"])})
-                elif kind == "done":
-                    done = event
-        yield ("done", _view_of_done(prepared, done, streamed=True))
-        return
-
-    started = time.monotonic()
-    chunks: list[str] = []
-    first_at: float | None = None
-    fallback: ApiError | None = None
-    stream = backend.invoke_stream(prepared.name, prepared.backend_payload)
-    async with _closing(stream):
-        try:
-            async for text in stream:
-                if not text:
-                    continue
-                if first_at is None:
-                    first_at = time.monotonic()
-                chunks.append(text)
-                yield ("token", {"text": text})
-        except ApiError as err:
-            # The Llama 2 Neuron container may not stream at all; the backend says so before any text.
-            if err.code != STREAMING_UNSUPPORTED or chunks:
-                raise
-            fallback = err
-    if fallback is None:
-        finished = time.monotonic()
-        yield (
-            "done",
-            result_view(
-                prepared,
-                generated_text="".join(chunks),
-                tokens_out=None,  # a text stream does not say how many tokens it was
-                latency_s=round(finished - started, 3),
-                ttft_s=round(first_at - started, 3) if first_at is not None else None,
-                finish_reason=None,
-                streamed=True,
-            ),
-        )
-        return
-
-    yield ("fallback", {"reason": fallback.message})
-    result = await backend.invoke(prepared.name, prepared.backend_payload)
-    if result.generated_text:
-        yield ("token", {"text": result.generated_text})
-    yield (
-        "done",
-        result_view(
-            prepared,
-            generated_text=result.generated_text,
-            tokens_out=result.tokens_out,
-            latency_s=result.latency_s,
-            ttft_s=None,
-            finish_reason=result.finish_reason,
-            streamed=False,
-        ),
-    )
+    done: dict[str, Any] = {}
+    events = prepared.backend.invoke_events(prepared.name, prepared.backend_payload, stream=True)
+    async with _closing(events):
+        async for event in events:
+            kind = event.get("event")
+            if kind == "token" and event.get("text"):
+                yield ("token", {"text": str(event["text"])})
+            elif kind == "fallback":
+                yield ("fallback", {"reason": str(event.get("reason") or "")})
+            elif kind == "done":
+                done = event
+    yield ("done", _view_of_done(prepared, done))

@@ -24,10 +24,10 @@ from typing import Any, cast
 import nbformat
 
 from .allow_lists import allowed_model, require_allowed_instance_type
-from .backend_selection import BackendProvider, resolve_region
+from .backend_selection import BackendProvider
+from .backends.aws_detection import resolve_region
 from .backends.base import DeploymentConfig, tag_value
 from .catalog import Catalog, short_model_name
-from .endpoint_service import check_resource_name
 from .errors import ApiError, BadRequest, ServiceUnavailable
 from .inference_parameters import validate_parameters
 from .notebook_cells import (
@@ -41,9 +41,11 @@ from .notebook_cells import (
     Step,
     build_notebook,
 )
+from .resource_rules import S3_URI_RE as S3_URI_PATTERN
+from .resource_rules import check_resource_name
 from .sagemaker_sdk import notebook_sdk
 from .settings import ExtensionSettings
-from .training_service import DATASET_FORMATS, S3_URI_PATTERN, check_hyperparameter, check_job_name
+from .training_service import DATASET_FORMATS, check_hyperparameter, check_job_name
 
 FIELDS = (
     "step",

@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .backend_selection import BackendProvider
 from .catalog import Catalog, load_catalog
 from .cost_guard import CostGuard
 from .dataset_store import DatasetService
+from .endpoint_activity import ActivityTracker
 from .endpoint_service import EndpointService
-from .errors import BadRequest
 from .eula import EulaStore
+from .model_service import ModelService
 from .notebooks import NotebookService
 from .settings import ExtensionSettings
-from .training_service import DURATION_ASSUMPTION, TrainingService
+from .status_service import StatusService
+from .training_service import TrainingService
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Services:
     datasets: DatasetService
     training: TrainingService
     cost_guard: CostGuard
+    models: ModelService
+    status: StatusService
     # Example notebooks (POST /notebooks); ``create`` gives it the Jupyter root directory.
     notebooks: NotebookService = field(init=False)
 
@@ -41,60 +44,25 @@ class Services:
         catalog = load_catalog()
         eula = EulaStore(settings.data_dir / "eula.json", catalog)
         backends = BackendProvider(settings, catalog, log)
-        endpoints = EndpointService(settings, catalog, eula, backends)
+        activity = ActivityTracker(settings)
+        endpoints = EndpointService(settings, catalog, eula, backends, activity)
         datasets = DatasetService(settings, catalog, backends, log)
         training = TrainingService(settings, catalog, eula, backends)
-        cost_guard = CostGuard(settings, catalog, backends, endpoints, log)
+        cost_guard = CostGuard(settings, catalog, backends, endpoints, activity, log)
         services = cls(
-            settings, catalog, eula, backends, endpoints, datasets, training=training, cost_guard=cost_guard
+            settings,
+            catalog,
+            eula,
+            backends,
+            endpoints,
+            datasets,
+            training=training,
+            cost_guard=cost_guard,
+            models=ModelService(settings, catalog, eula),
+            status=StatusService(backends),
         )
         services.notebooks = NotebookService(settings, catalog, root_dir or Path.cwd(), backends)
         return services
-
-    def _allowed(self, model_id: str) -> bool:
-        return not self.settings.allowed_model_ids or model_id in self.settings.allowed_model_ids
-
-    def models(self) -> dict[str, Any]:
-        """``GET /models``: catalog summaries plus this server's licence records and allow-list."""
-        items = []
-        for summary in self.catalog.summaries():
-            summary["eula_accepted"] = self.eula.accepted(summary["id"])
-            summary["allowed"] = self._allowed(summary["id"])
-            items.append(summary)
-        return {"models": items}
-
-    def model_card(self, model_id: str) -> dict[str, Any]:
-        """``GET /models/{id}``: the card plus the licence record, allow-lists and local stand-in."""
-        card = self.catalog.card(model_id)
-        card["eula"] = self.eula.record(model_id)
-        card["eula_accepted"] = card["eula"] is not None
-        card["allowed"] = self._allowed(model_id)
-        allowed_instances = self.settings.allowed_instance_types
-        for row in card["precompiled_configs"]:
-            row["allowed"] = not allowed_instances or row["instance_type"] in allowed_instances
-        if card["training"]["supported"]:
-            # What the fine-tuning form's cost estimate (price x duration) assumes; see training_service.
-            card["training"]["duration_assumption"] = dict(DURATION_ASSUMPTION)
-        local_path = self.settings.local_model_paths.get(model_id)
-        if local_path:
-            card["local_stand_in"] = f"Local mode: the Hugging Face model in {local_path} answers for it."
-        return card
-
-    def accept_eula(self, model_id: str, body: Any, user: str) -> dict[str, Any]:
-        """``POST /models/{id}/eula`` with exactly ``{"accept": true}``."""
-        self.catalog.model(model_id)  # 404 before judging the body
-        if not isinstance(body, dict) or set(body) != {"accept"} or body["accept"] is not True:
-            raise BadRequest(
-                'To accept the licence send exactly {"accept": true}.',
-                hint="Read the Llama 2 Community License and Acceptable Use Policy linked on the model card.",
-                code="InvalidBody",
-            )
-        return self.eula.accept(model_id, user)
-
-    async def status(self) -> dict[str, Any]:
-        from . import __version__
-
-        return {"version": __version__, **(await self.backends.status())}
 
     async def close(self) -> None:
         await self.cost_guard.stop()

@@ -24,5 +24,4 @@ class ExtensionSettings:
     auto_detect_timeout_s: float = 2.0
     aws_executor_workers: int = 4
     local_torch_threads: int = 1
-    poll_interval_s: float = 15.0
     max_upload_mb: float = 200.0  # streamed dataset uploads larger than this are refused (413)

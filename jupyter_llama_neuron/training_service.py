@@ -10,7 +10,6 @@ mode; 400). Under one lock: idempotency by client token and name conflict (409),
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import math
 import re
@@ -19,18 +18,17 @@ from typing import Any
 
 from .allow_lists import allowed_model, require_allowed_instance_type
 from .backend_selection import BackendProvider
-from .backends.base import TERMINAL_TRAINING_STATUSES, TrainingJob, TrainingRequest
+from .backends.base import BackendFacts, TrainingJob, TrainingRequest
+from .billing import training_cost
 from .catalog import Catalog, short_model_name
 from .errors import BadRequest, Conflict
 from .eula import EulaStore
 from .idempotency import ClientTokens, check_client_token, check_optional_strings, unused_name
 from .prompt_template import parse_template
+from .resource_rules import RESOURCE_NAME_MAX, check_dataset_uri, check_resource_name
 from .settings import ExtensionSettings
 from .timestamps import aware, iso
 
-JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-JOB_NAME_MAX = 63
-S3_URI_PATTERN = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
 CREATE_FIELDS = (
     "model_id",
     "dataset_uri",
@@ -45,29 +43,10 @@ CREATE_FIELDS = (
 DATASET_FORMATS = ("domain", "instruction")
 MAX_RUNTIME_LIMIT_S = 28 * 24 * 3600  # SageMaker's ceiling for MaxRuntimeInSeconds
 
-# What the UI's cost estimate assumes (the estimate itself is the frontend's job: price x duration).
-DURATION_ASSUMPTION: dict[str, Any] = {
-    "minutes": 180,
-    "basis": "A full default fine-tuning run of Llama-2-7b (Neuron) on ml.trn1.32xlarge took about 170 "
-    "minutes (SageMaker Python SDK canary, 2026); the JumpStart notebook says jobs may take several hours.",
-    "note": "An assumption, not a measurement of your job: the time grows with max_steps and the data, and a "
-    "job can wait for trn1 capacity (not billed) before it starts. SageMaker bills from the start of "
-    "training to its end.",
-    "local_seconds_per_step": 6.0,
-    "local_basis": "Measured: SmolLM2-135M LoRA at batch 8 on 2 CPU cores, about 6 s per step (1 torch "
-    "thread); local mode costs nothing.",
-}
-
-
 def check_job_name(name: Any) -> str:
-    if not isinstance(name, str) or not JOB_NAME_PATTERN.match(name):
-        raise BadRequest(
-            f"job_name {name!r} is not a valid SageMaker training job name: use 1 to {JOB_NAME_MAX} letters, "
-            "digits and hyphens, starting and ending with a letter or digit.",
-            hint="For example llama-2-7b-dolly-ft-1.",
-            code="InvalidName",
-        )
-    return name
+    return check_resource_name(
+        name, "job_name", kind="SageMaker training job name", example="llama-2-7b-dolly-ft-1"
+    )
 
 
 def _range_text(spec: dict[str, Any]) -> str:
@@ -152,33 +131,13 @@ class TrainingService:
 
     # --- views ----------------------------------------------------------------------------------------------
 
-    def view(self, job: TrainingJob, now: datetime | None = None) -> dict[str, Any]:
+    def view(self, job: TrainingJob, facts: BackendFacts, now: datetime | None = None) -> dict[str, Any]:
         """The REST JSON for a training job, with the catalog's price and the cost accrued so far."""
         now = now or datetime.now(timezone.utc)
         created_at = aware(job.created_at)
-        local = job.backend == "local"
         # Local mode bills nothing, so it shows no price rather than a cost that is not being incurred.
-        price = None if local or not job.instance_type else self.catalog.price_per_hour(job.instance_type)
-        cost = 0.0
-        if price is not None:
-            billable = job.extra.get("billable_seconds")
-            if (
-                job.status in TERMINAL_TRAINING_STATUSES
-                and isinstance(billable, (int, float))
-                and billable > 0
-            ):
-                seconds = float(billable)
-            elif job.started_at is not None:
-                seconds = max(
-                    0.0,
-                    (
-                        (aware(job.ended_at) if job.ended_at else now) - aware(job.started_at)
-                    ).total_seconds(),
-                )
-            else:
-                seconds = 0.0  # waiting for an instance is not billed
-            cost = round(price * seconds / 3600.0, 4)
-        local_plan = job.extra.get("local") if local else None
+        price = self.catalog.price_per_hour(job.instance_type) if facts.bills and job.instance_type else None
+        steps = facts.reports_training_steps
         return {
             "name": job.name,
             "status": job.status,
@@ -195,7 +154,7 @@ class TrainingService:
             "started_at": iso(job.started_at),
             "ended_at": iso(job.ended_at),
             "price_per_hour": price,
-            "cost_so_far": cost,
+            "cost_so_far": training_cost(job, price, now),
             "max_runtime_s": job.max_runtime_s,
             "loss": job.loss,
             "log_tail": job.log_tail,
@@ -204,9 +163,9 @@ class TrainingService:
             "backend": job.backend,
             "serving_label": job.serving_label,
             "progress": {"step": job.extra.get("last_step") or 0, "of": job.extra.get("steps_total")}
-            if local
+            if steps
             else None,
-            "local_settings": local_plan,
+            "local_settings": job.extra.get("local") if steps else None,
             "monitoring_note": job.extra.get("monitoring_note"),
         }
 
@@ -217,17 +176,17 @@ class TrainingService:
         jobs = await backend.list_training_jobs()
         jobs.sort(key=lambda j: aware(j.created_at), reverse=True)
         now = datetime.now(timezone.utc)
-        return {"training_jobs": [self.view(job, now) for job in jobs]}
+        return {"training_jobs": [self.view(job, backend.facts, now) for job in jobs]}
 
     async def describe(self, name: str) -> dict[str, Any]:
         check_job_name(name)
         backend = await self.backends.get()
-        return self.view(await backend.describe_training_job(name))
+        return self.view(await backend.describe_training_job(name), backend.facts)
 
     async def stop(self, name: str) -> dict[str, Any]:
         check_job_name(name)
         backend = await self.backends.get()
-        return self.view(await backend.stop_training_job(name))
+        return self.view(await backend.stop_training_job(name), backend.facts)
 
     # --- create ---------------------------------------------------------------------------------------------
 
@@ -346,48 +305,25 @@ class TrainingService:
         return request, job_name
 
     @staticmethod
-    def _check_dataset_kind(backend_name: str, uri: str) -> None:
-        if backend_name == "sagemaker":
-            if not S3_URI_PATTERN.match(uri):
-                raise BadRequest(
-                    f"dataset_uri {uri!r} is not an s3:// URI; SageMaker training reads its data from S3.",
-                    hint="Store the dataset first (POST /datasets) and use the s3://…/train.jsonl URI.",
-                    code="InvalidDatasetUri",
-                )
-            return
-        if uri.startswith("s3://") or (
-            re.match(r"^[a-z][a-z0-9+.-]*://", uri) is not None and not uri.startswith("file://")
-        ):
-            raise BadRequest(
-                f"dataset_uri {uri!r} cannot be read in local mode.",
-                hint="Local mode has no AWS account: store the dataset (POST /datasets) and use the "
-                "file://… uri it returns.",
-                code="InvalidDatasetUri",
-            )
-
-    @staticmethod
     def default_name(model_id: str, now: datetime | None = None) -> str:
         stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
-        return f"{short_model_name(model_id)}-ft-{stamp}"[:JOB_NAME_MAX].rstrip("-")
+        return f"{short_model_name(model_id)}-ft-{stamp}"[:RESOURCE_NAME_MAX].rstrip("-")
 
     async def create(self, body: Any, user: str) -> dict[str, Any]:
         request, job_name = self._validate_create(body)
         backend = await self.backends.get()
-        self._check_dataset_kind(backend.name, request.dataset_uri)
-        if backend.name == "local":
-            local_store = getattr(backend, "training", None)
-            if local_store is not None:  # a stored local dataset, checked before anything starts
-                await asyncio.to_thread(local_store.resolve_dataset, request.dataset_uri)
+        check_dataset_uri(backend.facts.dataset_uri_kind, request.dataset_uri)
+        await backend.check_training_dataset(request.dataset_uri)
         async with self._tokens.lock:
             existing = await backend.list_training_jobs()
             token = request.client_token
             if token is not None:
                 previous = self._by_token(token, existing, request.model_id)
                 if previous is not None:
-                    return self.view(previous)
+                    return self.view(previous, backend.facts)
             names = {job.name.lower() for job in existing}
             if job_name is None:
-                job_name = unused_name(self.default_name(request.model_id), names, JOB_NAME_MAX)
+                job_name = unused_name(self.default_name(request.model_id), names, RESOURCE_NAME_MAX)
             elif job_name.lower() in names:
                 raise Conflict(
                     f"A training job named {job_name} already exists.",
@@ -410,7 +346,7 @@ class TrainingService:
             )
             job = await backend.create_training_job(final)
             self._tokens.remember(token, job.name)
-        return self.view(job)
+        return self.view(job, backend.facts)
 
     def _by_token(
         self, token: str, existing: builtins.list[TrainingJob], model_id: str

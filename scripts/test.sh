@@ -13,9 +13,10 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
-echo "==> Lint: ruff, mypy, eslint, prettier, stylelint"
+echo "==> Lint: ruff, mypy, import-linter (layer contracts), eslint, prettier, stylelint"
 ruff check .
 mypy
+lint-imports
 jlpm lint:check
 
 echo "==> pytest"

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from jupyter_llama_neuron.backends.base import (
+    BackendFacts,
     BackendName,
     Endpoint,
     EndpointRequest,
@@ -16,7 +17,12 @@ from jupyter_llama_neuron.backends.base import (
     TrainingJob,
     TrainingRequest,
 )
+from jupyter_llama_neuron.backends.local.backend import LocalBackend
+from jupyter_llama_neuron.backends.sagemaker import SageMakerBackend
 from jupyter_llama_neuron.errors import NotFound
+
+# The real backends' facts, so services treat the fake as the backend it stands in for.
+FACTS = {"sagemaker": SageMakerBackend.facts, "local": LocalBackend.facts}
 
 
 @dataclass
@@ -30,6 +36,14 @@ class FakeBackend:
     result: InvocationResult = field(
         default_factory=lambda: InvocationResult("Paris.", tokens_out=2, latency_s=0.1, finish_reason="stop")
     )
+
+    @property
+    def facts(self) -> BackendFacts:
+        return FACTS[self.name]
+
+    def model_readiness(self) -> dict[str, Any] | None:
+        ready = {"state": "ready", "progress": 1.0, "message": "", "label": "fake"}
+        return ready if self.name == "local" else None
 
     def mutating_calls(self) -> list[str]:
         return [name for name, _ in self.calls if name in {"create_endpoint", "delete_endpoint", "invoke"}]
@@ -78,6 +92,26 @@ class FakeBackend:
     async def invoke_stream(self, name: str, payload: dict[str, Any]) -> AsyncIterator[str]:
         self.calls.append(("invoke_stream", (name, payload)))
         yield self.result.generated_text
+
+    async def invoke_events(
+        self, name: str, payload: dict[str, Any], *, stream: bool = True
+    ) -> AsyncIterator[dict[str, Any]]:
+        self.calls.append(("invoke" if not stream else "invoke_stream", (name, payload)))
+        result = self.result
+        if stream:
+            yield {"event": "token", "text": result.generated_text}
+        yield {
+            "event": "done",
+            "generated_text": result.generated_text,
+            "tokens_out": result.tokens_out,
+            "latency_s": result.latency_s,
+            "ttft_s": None,
+            "finish_reason": result.finish_reason,
+            "streamed": stream,
+        }
+
+    async def check_training_dataset(self, uri: str) -> None:
+        self.calls.append(("check_training_dataset", uri))
 
     async def create_training_job(self, request: TrainingRequest) -> TrainingJob:
         self.calls.append(("create_training_job", request))

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from jupyter_llama_neuron import backend_selection
-from jupyter_llama_neuron.backend_selection import AwsDetection, BackendProvider, detect_aws, resolve_region
+from jupyter_llama_neuron.backend_selection import BackendProvider
+from jupyter_llama_neuron.backends.aws_detection import AwsDetection, detect_aws, resolve_region
 from jupyter_llama_neuron.catalog import Catalog, load_catalog
 from jupyter_llama_neuron.errors import ApiError, ServiceUnavailable
 from jupyter_llama_neuron.settings import BackendChoice, ExtensionSettings
@@ -230,7 +231,7 @@ async def test_identity_failures_become_an_error_field(
 async def test_a_backend_that_cannot_start_is_503(
     tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import jupyter_llama_neuron.backends.local as local_module
+    import jupyter_llama_neuron.backends.local.backend as local_module
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise ImportError("No module named 'torch'")

@@ -21,20 +21,20 @@ import pytest
 from tornado.httpclient import HTTPResponse
 
 from jupyter_llama_neuron.backends.base import AUTO_DELETE_TAG, KEEP_UNTIL_TAG, MANAGED_TAG, Endpoint
-from jupyter_llama_neuron.cost_guard import (
-    LOG_FILE,
+from jupyter_llama_neuron.billing import hourly_burn
+from jupyter_llama_neuron.cost_guard import LOG_FILE
+from jupyter_llama_neuron.errors import BadRequest
+from jupyter_llama_neuron.idle_policy import (
     default_idle_minutes,
     deletion_deadline,
     effective_idle_minutes,
     guard_fields,
-    hourly_burn,
     idle_since,
     in_warning,
     parse_idle_minutes,
     parse_keep_minutes,
     warn_before,
 )
-from jupyter_llama_neuron.errors import BadRequest
 from jupyter_llama_neuron.services import Services
 from jupyter_llama_neuron.settings import ExtensionSettings
 from tests.rest_client import sagemaker_config

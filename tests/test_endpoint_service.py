@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from jupyter_llama_neuron.backends.base import DeploymentConfig, Endpoint, EndpointRequest, TrainingJob
+from jupyter_llama_neuron.backends.local.backend import LocalBackend
+from jupyter_llama_neuron.backends.sagemaker import SageMakerBackend
 from jupyter_llama_neuron.catalog import Catalog, load_catalog
 from jupyter_llama_neuron.endpoint_service import EndpointService
 from jupyter_llama_neuron.errors import ApiError
@@ -306,25 +308,32 @@ def _endpoint(
     return Endpoint(name=name, status=status, model_id=M7, config=config, created_at=created, backend=backend)  # type: ignore[arg-type]
 
 
+FACTS = {"sagemaker": SageMakerBackend.facts, "local": LocalBackend.facts}
+
+
+def _view(h: Harness, endpoint: Endpoint) -> dict[str, Any]:
+    return h.service.view(endpoint, FACTS[endpoint.backend])
+
+
 def test_cost_so_far(h: Harness) -> None:
-    view = h.service.view(_endpoint("a", age=timedelta(hours=2)))
+    view = _view(h, _endpoint("a", age=timedelta(hours=2)))
     assert view["price_per_hour"] == 0.99
     assert view["cost_so_far"] == pytest.approx(1.98, abs=0.001)
     assert view["age_s"] == pytest.approx(7200, abs=2)
     assert datetime.fromisoformat(view["created_at"]).tzinfo is not None
-    failed = h.service.view(_endpoint("b", age=timedelta(hours=2), status="Failed"))
+    failed = _view(h, _endpoint("b", age=timedelta(hours=2), status="Failed"))
     assert failed["cost_so_far"] == 0.0
     assert failed["price_per_hour"] == 0.99
-    naive = h.service.view(_endpoint("c", age=timedelta(hours=1), naive=True))
+    naive = _view(h, _endpoint("c", age=timedelta(hours=1), naive=True))
     assert naive["cost_so_far"] == pytest.approx(0.99, abs=0.001)
 
 
 def test_local_endpoints_cost_nothing(h: Harness) -> None:
-    view = h.service.view(_endpoint("local-1", age=timedelta(hours=3), backend="local"))
+    view = _view(h, _endpoint("local-1", age=timedelta(hours=3), backend="local"))
     assert view["price_per_hour"] is None
     assert view["cost_so_far"] == 0.0
     assert view["typical_minutes"] == 1
-    unknown = h.service.view(_endpoint("x", age=timedelta(0), config=None))
+    unknown = _view(h, _endpoint("x", age=timedelta(0), config=None))
     assert unknown["config"] is None
     assert unknown["price_per_hour"] is None
 

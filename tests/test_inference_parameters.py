@@ -11,7 +11,6 @@ from jupyter_llama_neuron.errors import BadRequest
 from jupyter_llama_neuron.inference_parameters import (
     PARAMETERS,
     parameter_specs,
-    validate_invocation,
     validate_parameters,
 )
 
@@ -94,31 +93,17 @@ def test_unknown_parameters_list_the_supported_ones() -> None:
 def test_nan_from_json_is_refused() -> None:
     body = json.loads('{"inputs": "Hi", "parameters": {"top_p": NaN}}')  # Python's json accepts NaN
     with pytest.raises(BadRequest, match="top_p"):
-        validate_invocation(body)
+        validate_parameters(body["parameters"])
 
 
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        ([], "must be an object"),
-        ({}, "inputs must be a non-empty string"),
-        ({"inputs": ""}, "inputs must be a non-empty string"),
-        ({"inputs": "   \n"}, "inputs must be a non-empty string"),
-        ({"inputs": ["a"]}, "inputs must be a non-empty string"),
-        ({"inputs": "Hi", "messages": []}, "Unknown field(s): messages"),
-        ({"inputs": "Hi", "parameters": "fast"}, "parameters must be an object"),
-    ],
-)
-def test_invocation_body_shape(body: Any, message: str) -> None:
-    with pytest.raises(BadRequest) as info:
-        validate_invocation(body)
-    assert message in info.value.message
-
-
-def test_valid_invocation_and_specs() -> None:
-    inputs, params = validate_invocation({"inputs": "I believe", "parameters": {"max_new_tokens": 5}})
-    assert (inputs, params) == ("I believe", {"max_new_tokens": 5})
+def test_specs() -> None:
     specs = {spec["name"]: spec for spec in parameter_specs(context_length=2048)}
     assert specs["max_new_tokens"]["max"] == 2048
     assert specs["top_p"]["range"] == "a number in (0, 1)"
     assert specs["temperature"]["exclusive_min"] is True
+    assert specs["temperature"]["warn_above"]["value"] == 2
+    assert "gibberish" in specs["temperature"]["warn_above"]["reason"]
+    assert [spec["name"] for spec in parameter_specs()] == list(PARAMETERS)
+    # Every default is itself valid (the form starts from them).
+    defaults = {spec["name"]: spec["default"] for spec in parameter_specs() if spec["default"] is not None}
+    assert validate_parameters(defaults) == defaults

@@ -577,7 +577,7 @@ class _Ids:
 def test_every_token_is_streamed_at_once_and_the_pieces_add_up(text: str) -> None:
     from tokenizers import Tokenizer
 
-    from jupyter_llama_neuron.local.worker import IncrementalDecoder
+    from jupyter_llama_neuron.backends.local.worker import IncrementalDecoder
     from jupyter_llama_neuron.token_counting import TOKENIZER_PATH
 
     if not TOKENIZER_PATH.is_file():

@@ -62,8 +62,8 @@ def test_training_modules_import_lazily() -> None:
     # The trainer subprocess imports torch/peft inside train(); the server side only reads its constants.
     modules = [
         "jupyter_llama_neuron.training_service",
-        "jupyter_llama_neuron.local.training_jobs",
-        "jupyter_llama_neuron.local.trainer",
+        "jupyter_llama_neuron.backends.local.training",
+        "jupyter_llama_neuron.backends.local.trainer",
     ]
     assert _run(*modules)["heavy"] == []
 

@@ -22,13 +22,14 @@ from typing import Any
 import pytest
 
 from jupyter_llama_neuron.backends.base import DeploymentConfig, Endpoint, EndpointRequest
-from jupyter_llama_neuron.backends.local import CatalogLike, LocalBackend
+from jupyter_llama_neuron.backends.local import model_store
+from jupyter_llama_neuron.backends.local.backend import LocalBackend
+from jupyter_llama_neuron.backends.local.endpoints import CatalogLike
+from jupyter_llama_neuron.backends.local.generation import GenerationRequestError
+from jupyter_llama_neuron.backends.local.model_store import ModelStore
+from jupyter_llama_neuron.backends.local.worker import Engine, Job, Outcome, ProtocolWriter, Scheduler
 from jupyter_llama_neuron.catalog import load_catalog
 from jupyter_llama_neuron.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
-from jupyter_llama_neuron.local import model_store
-from jupyter_llama_neuron.local.generation import GenerationRequestError
-from jupyter_llama_neuron.local.model_store import ModelStore
-from jupyter_llama_neuron.local.worker import Engine, Job, Outcome, ProtocolWriter, Scheduler
 from jupyter_llama_neuron.settings import ExtensionSettings
 from tests.tiny_model import tiny_model_dir  # noqa: F401  (session fixture)
 
@@ -130,8 +131,8 @@ async def backend(tmp_path: Path, tiny_model_dir: Path) -> AsyncIterator[LocalBa
 def test_server_side_modules_do_not_import_torch() -> None:
     code = (
         "import sys\n"
-        "import jupyter_llama_neuron.backends.local, jupyter_llama_neuron.local.model_store\n"
-        "import jupyter_llama_neuron.local.generation, jupyter_llama_neuron.local.convert\n"
+        "import jupyter_llama_neuron.backends.local, jupyter_llama_neuron.backends.local.model_store\n"
+        "import jupyter_llama_neuron.backends.local.generation, jupyter_llama_neuron.backends.local.convert\n"
         "heavy = [m for m in ('torch', 'transformers', 'tokenizers', 'safetensors') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
@@ -198,9 +199,11 @@ def test_stand_in_readiness_missing_then_unavailable_without_packages(
 def test_sagemaker_studios_transformers_4_is_explained_not_upgraded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_version = model_store.metadata.version
+    import importlib.metadata
+
+    real_version = importlib.metadata.version
     monkeypatch.setattr(
-        model_store.metadata,
+        importlib.metadata,
         "version",
         lambda name: "4.57.6" if name == "transformers" else real_version(name),
     )

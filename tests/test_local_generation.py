@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_llama_neuron.local.generation import (
+from jupyter_llama_neuron.backends.local.generation import (
     DEFAULT_MAX_NEW_TOKENS,
     FINISH_CANCELLED,
     FINISH_EOS,

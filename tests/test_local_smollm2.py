@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 
 from jupyter_llama_neuron.backends.base import DeploymentConfig, Endpoint, EndpointRequest
-from jupyter_llama_neuron.backends.local import LocalBackend
+from jupyter_llama_neuron.backends.local.backend import LocalBackend
+from jupyter_llama_neuron.backends.local.convert import MARKER_FILE
 from jupyter_llama_neuron.errors import NotFound
-from jupyter_llama_neuron.local.convert import MARKER_FILE
 from jupyter_llama_neuron.settings import ExtensionSettings
 
 pytestmark = [
@@ -187,7 +187,7 @@ async def test_deploy_and_answer_with_the_chat_template(backend: LocalBackend) -
 def test_an_interrupted_conversion_leaves_nothing_behind(tmp_path: Path) -> None:
     out = tmp_path / "models" / "smollm2-135m-instruct"
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_llama_neuron.local.convert", str(out)],
+        [sys.executable, "-m", "jupyter_llama_neuron.backends.local.convert", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

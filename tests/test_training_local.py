@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from jupyter_llama_neuron.backends.base import TrainingJob, TrainingRequest
-from jupyter_llama_neuron.backends.local import LocalBackend
+from jupyter_llama_neuron.backends.local.backend import LocalBackend
+from jupyter_llama_neuron.backends.local.training import SERVER_STOPPED, local_plan, response_marker
 from jupyter_llama_neuron.errors import Conflict, NotFound
-from jupyter_llama_neuron.local.training_jobs import SERVER_STOPPED, local_plan, response_marker
 from jupyter_llama_neuron.settings import ExtensionSettings
 from tests.rest_client import call
 from tests.tiny_model import tiny_model_dir  # noqa: F401  (session fixture)
@@ -309,6 +309,12 @@ async def test_local_dataset_uri_rules(jp_fetch: Any, tmp_path: Path) -> None:
         ("s3://bucket/train.jsonl", 400, "InvalidDatasetUri"),
         ("https://example.com/train.jsonl", 400, "InvalidDatasetUri"),
         (outside.as_uri(), 400, "InvalidDatasetUri"),
+        # A bare path is not a stored dataset's uri (the one rule: local datasets are file:// URIs).
+        (
+            str(tmp_path / "llama-neuron-data" / "local" / "datasets" / "x" / "train.jsonl"),
+            400,
+            "InvalidDatasetUri",
+        ),
         (
             (tmp_path / "llama-neuron-data" / "local" / "datasets" / "nope" / "train.jsonl").as_uri(),
             404,

@@ -186,6 +186,26 @@ class InvocationResult:
 
 
 @dataclass(frozen=True)
+class BackendFacts:
+    """What services and the UI need to know about a backend, so that nothing has to ask which one it is."""
+
+    name: BackendName
+    # Resources live in a cloud account whose identity (account, region) ``GET /status`` reports.
+    has_account: bool
+    # Resources cost money: prices, cost so far and the hourly burn are shown.
+    bills: bool
+    # Each endpoint's last invocation is always on record (local); else only after an activity read.
+    activity_on_record: bool
+    # Chat messages go to the backend as messages (the served model applies its own chat template and
+    # counts the context exactly); else they are rendered with the Llama 2 template and checked here.
+    renders_chat: bool
+    # What training reads: "s3" (s3://bucket/key) or "file" (a dataset stored on this server).
+    dataset_uri_kind: Literal["s3", "file"]
+    # Training jobs report step progress ({step, of}) and what each hyperparameter means here.
+    reports_training_steps: bool
+
+
+@dataclass(frozen=True)
 class StoredDataset:
     """Where a stored training file went: the file, and the folder a training ``train`` channel reads."""
 
@@ -197,6 +217,7 @@ class Backend(Protocol):
     """Implemented by ``SageMakerBackend`` and ``LocalBackend``; no method blocks the event loop."""
 
     name: BackendName
+    facts: BackendFacts
 
     async def identity(self) -> dict[str, Any]:
         """Who/where we are: {"account", "region", "arn"} on AWS; machine facts in local mode."""
@@ -222,6 +243,24 @@ class Backend(Protocol):
 
     def invoke_stream(self, name: str, payload: dict[str, Any]) -> AsyncIterator[str]:
         """Yield text chunks as they are generated; closing the iterator cancels the generation."""
+        ...
+
+    def invoke_events(
+        self, name: str, payload: dict[str, Any], *, stream: bool = True
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The generation as events: ``{"event": "token", "text"}`` while generating (only when ``stream``),
+        ``{"event": "fallback", "reason"}`` when the endpoint cannot stream (one answer follows), and last
+        ``{"event": "done", "generated_text", "tokens_out", "latency_s", "ttft_s", "finish_reason",
+        "streamed"}``. Closing the iterator cancels the generation."""
+        ...
+
+    def model_readiness(self) -> dict[str, Any] | None:
+        """Local mode: whether the local model is ready (``GET /status`` ``local_model``); else None."""
+        ...
+
+    async def check_training_dataset(self, uri: str) -> None:
+        """Refuse (400/404) a dataset URI of the right kind that this backend's training cannot read, before
+        anything starts (local: not a dataset stored by this server)."""
         ...
 
     async def endpoint_activity(

@@ -9,6 +9,7 @@ from .datasets import DatasetPreflightHandler, DatasetsHandler, DatasetUploadsHa
 from .endpoints import EndpointHandler, EndpointInvocationsHandler, EndpointsHandler
 from .models import ModelEulaHandler, ModelHandler, ModelsHandler
 from .notebooks import NotebooksHandler
+from .sagemaker_payload import SageMakerPayloadHandler
 from .status import StatusHandler
 from .training_jobs import TrainingJobHandler, TrainingJobsHandler, TrainingJobStopHandler
 
@@ -25,6 +26,7 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"/endpoints/{RESOURCE_NAME}/invocations", EndpointInvocationsHandler),
     (rf"/endpoints/{RESOURCE_NAME}/auto-delete", EndpointAutoDeleteHandler),
     (rf"/endpoints/{RESOURCE_NAME}/keep", EndpointKeepHandler),
+    (r"/sagemaker-payload", SageMakerPayloadHandler),
     (r"/cost-guard", CostGuardHandler),
     (r"/datasets", DatasetsHandler),
     (r"/datasets/preflight", DatasetPreflightHandler),

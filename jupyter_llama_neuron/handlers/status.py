@@ -10,4 +10,4 @@ from .base import ApiHandler
 class StatusHandler(ApiHandler):
     @web.authenticated
     async def get(self) -> None:
-        self.send_json(await self.services.status())
+        self.send_json(await self.services.status.status())

@@ -17,6 +17,7 @@ import boto3
 from ...errors import ApiError
 from ...settings import ExtensionSettings
 from ..base import (
+    BackendFacts,
     BackendName,
     Endpoint,
     EndpointRequest,
@@ -40,6 +41,15 @@ class SageMakerBackend:
     """``backends.base.Backend`` on SageMaker."""
 
     name: BackendName = "sagemaker"
+    facts = BackendFacts(
+        name="sagemaker",
+        has_account=True,
+        bills=True,
+        activity_on_record=False,
+        renders_chat=False,
+        dataset_uri_kind="s3",
+        reports_training_steps=False,
+    )
 
     def __init__(
         self,
@@ -110,6 +120,14 @@ class SageMakerBackend:
     def invoke_stream(self, name: str, payload: dict[str, Any]) -> AsyncGenerator[str, None]:
         return self._invoker.invoke_stream(name, payload)
 
+    def invoke_events(
+        self, name: str, payload: dict[str, Any], *, stream: bool = True
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        return self._invoker.invoke_events(name, payload, stream=stream)
+
+    def model_readiness(self) -> dict[str, Any] | None:
+        return None  # models run on SageMaker: nothing to prepare here
+
     # -- training --------------------------------------------------------------------------------------------
 
     async def create_training_job(self, request: TrainingRequest) -> TrainingJob:
@@ -117,6 +135,9 @@ class SageMakerBackend:
 
     async def list_training_jobs(self) -> list[TrainingJob]:
         return await self._training.list_training_jobs()
+
+    async def check_training_dataset(self, uri: str) -> None:
+        return None  # S3 access is checked by SageMaker when the job starts (with the job's role)
 
     async def describe_training_job(self, name: str) -> TrainingJob:
         return await self._training.describe_training_job(name)

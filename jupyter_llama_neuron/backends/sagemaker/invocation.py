@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import logging
 import time
@@ -264,3 +265,58 @@ class SageMakerInvoker:
                 stream.close()
             except Exception as err:  # closing a half-read socket must never mask the real outcome
                 self._log.debug("jupyter_llama_neuron: closing stream of %s: %s", name, err)
+
+    async def invoke_events(
+        self, name: str, payload: dict[str, Any], *, stream: bool = True
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """``Backend.invoke_events``: token events then done; when the endpoint cannot stream (the Llama 2
+        Neuron container may not), a fallback event and one answer from InvokeEndpoint."""
+        if not stream:
+            yield _done(await self.invoke(name, payload), streamed=False)
+            return
+        started = time.monotonic()
+        chunks: list[str] = []
+        first_at: float | None = None
+        fallback: StreamingUnsupported | None = None
+        async with contextlib.aclosing(self.invoke_stream(name, payload)) as texts:
+            try:
+                async for text in texts:
+                    if not text:
+                        continue
+                    if first_at is None:
+                        first_at = time.monotonic()
+                    chunks.append(text)
+                    yield {"event": "token", "text": text}
+            except StreamingUnsupported as err:  # raised before any text, never after
+                if chunks:
+                    raise
+                fallback = err
+        if fallback is None:
+            finished = time.monotonic()
+            yield {
+                "event": "done",
+                "generated_text": "".join(chunks),
+                "tokens_out": None,  # a text stream does not say how many tokens it was
+                "latency_s": round(finished - started, 3),
+                "ttft_s": round(first_at - started, 3) if first_at is not None else None,
+                "finish_reason": None,
+                "streamed": True,
+            }
+            return
+        yield {"event": "fallback", "reason": fallback.message}
+        result = await self.invoke(name, payload)
+        if result.generated_text:
+            yield {"event": "token", "text": result.generated_text}
+        yield _done(result, streamed=False)
+
+
+def _done(result: InvocationResult, *, streamed: bool) -> dict[str, Any]:
+    return {
+        "event": "done",
+        "generated_text": result.generated_text,
+        "tokens_out": result.tokens_out,
+        "latency_s": result.latency_s,
+        "ttft_s": None,  # the whole answer arrives at once: the first token is not observable
+        "finish_reason": result.finish_reason,
+        "streamed": streamed,
+    }

@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError
 
 from ...errors import ApiError, ServiceUnavailable
 from ...settings import ExtensionSettings
+from ..aws_detection import resolve_region as configured_region
 from .aws_errors import call_aws
 
 T = TypeVar("T")
@@ -43,12 +44,12 @@ DATASET_WORKERS = 2
 def resolve_region(
     settings: ExtensionSettings, session_factory: Callable[[], boto3.Session] = boto3.Session
 ) -> str:
-    """settings.region → AWS_REGION → AWS_DEFAULT_REGION → the boto3 profile's region."""
-    for value in (settings.region, os.environ.get("AWS_REGION"), os.environ.get("AWS_DEFAULT_REGION")):
-        if value:
-            return value
+    """settings.region → AWS_REGION → AWS_DEFAULT_REGION → the boto3 profile's region (``aws_detection``)."""
+    region = configured_region(settings, None)
+    if region:
+        return region
     try:
-        region = session_factory().region_name
+        region = configured_region(settings, session_factory().region_name)
     except BotoCoreError:  # a broken profile: same answer as "no region" for the user
         region = None
     if region:

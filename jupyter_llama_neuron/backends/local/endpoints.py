@@ -4,9 +4,10 @@ State lives in ``<data_dir>/local/endpoints/<name>.json`` (one record per endpoi
 the endpoints survive a JupyterLab restart the way AWS resources do: on first use a new backend relaunches the
 workers of records that were Creating or InService and kills stale workers a previous server left behind.
 
-The worker (``python -m jupyter_llama_neuron.local.worker``) talks JSON lines over stdin/stdout; one reader
-task per worker routes its messages to the waiting requests by id. All subprocess I/O is asyncio, so the
-Jupyter event loop never waits on a model; torch and transformers are never imported into the server process.
+The worker (``python -m jupyter_llama_neuron.backends.local.worker``) talks JSON lines over stdin/stdout; one
+reader task per worker routes its messages to the waiting requests by id. All subprocess I/O is asyncio, so
+the Jupyter event loop never waits on a model; torch and transformers are never imported into the server
+process.
 """
 
 from __future__ import annotations
@@ -16,40 +17,32 @@ import contextlib
 import json
 import logging
 import os
-import platform
 import re
-import signal
-import sys
 import uuid
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from ..errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
-from ..local.model_store import ModelStore, ResolvedModel, display_name_of, log_tail, pid_alive
-from ..local.training_jobs import LocalTrainingJobs
-from ..settings import ExtensionSettings
-from ..timestamps import iso, parse_time, utc_now
-from .base import (
-    BackendName,
+from ...errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
+from ...settings import ExtensionSettings
+from ...timestamps import iso, parse_time, utc_now
+from ..base import (
     DeploymentConfig,
     Endpoint,
     EndpointRequest,
     InvocationResult,
-    StoredDataset,
-    TrainingJob,
-    TrainingRequest,
 )
+from .model_store import ModelStore, ResolvedModel, display_name_of
+from .process import json_lines, kill_stale, launch, log_tail, runs_module, signal_name, stop
 
 # SageMaker's endpoint-name rule; names become file names here, so it also rules out path tricks.
 NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 # Training job names follow the same rule on SageMaker.
 JOB_RE = NAME_RE
 ACTIVE_STATUSES = ("Creating", "InService")
-WORKER_MODULE = "jupyter_llama_neuron.local.worker"
+WORKER_MODULE = "jupyter_llama_neuron.backends.local.worker"
 # Loading the stand-in takes ~5 s (mostly `import torch`); a mapped 7B model in fp32 can take minutes.
 READY_TIMEOUT_S = 900.0
 STOP_GRACE_S = 5.0
@@ -79,27 +72,6 @@ def _config_of(record: Mapping[str, Any]) -> DeploymentConfig | None:
         return DeploymentConfig(**config)
     except TypeError:  # a record edited by hand or written by another version: show it without a config
         return None
-
-
-def _signal_name(code: int) -> str:
-    try:
-        return signal.Signals(-code).name
-    except ValueError:
-        return f"signal {-code}"
-
-
-def _process_is_our_worker(pid: int, endpoint_name: str) -> bool:
-    """Whether ``pid`` still is a worker we started for this endpoint (a PID may have been reused since).
-
-    Only Linux's /proc lets us check without running a command; elsewhere a stale worker is left alone (it
-    exits on its own once its stdin, the old server, is gone).
-    """
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    args = raw.decode(errors="replace").split("\0")
-    return WORKER_MODULE in args and f"--endpoint={endpoint_name}" in args
 
 
 @dataclass
@@ -145,26 +117,16 @@ class _Worker:
         return f"The local worker for endpoint {self.name} is not running: {self.dead_reason or 'it exited'}"
 
 
-def _remote_dataset(uri: str) -> BadRequest:
-    return BadRequest(
-        f"Local mode cannot read {uri.split('://', 1)[0]}:// datasets.",
-        hint="Local mode has no AWS account: upload the file (POST /datasets/uploads) or paste it.",
-        code="S3InLocalMode",
-    )
-
-
-class LocalBackend:
-    """``Backend`` implementation for local mode (see the module docstring)."""
-
-    name: BackendName = "local"
+class LocalEndpoints:
+    """The endpoint half of ``LocalBackend`` (see the module docstring)."""
 
     def __init__(
-        self, settings: ExtensionSettings, catalog: CatalogLike, log: logging.Logger | None = None
+        self, settings: ExtensionSettings, catalog: CatalogLike, store: ModelStore, log: logging.Logger
     ) -> None:
         self._settings = settings
         self._catalog = catalog
-        self._log = log or logging.getLogger("jupyter_llama_neuron")
-        self.store = ModelStore(settings, self._log)
+        self._log = log
+        self.store = store
         # Identifies this server in the records: a worker exit only changes a record this instance owns, so a
         # second server (or a restarted one) that took an endpoint over is not overwritten by the old one.
         self._owner = uuid.uuid4().hex
@@ -173,10 +135,6 @@ class LocalBackend:
         self._recovered = False
         self._recover_lock: asyncio.Lock | None = None
         self._closed = False
-        # Training jobs (LoRA in a trainer subprocess), recorded in <data_dir>/local/training.
-        self.training = LocalTrainingJobs(
-            settings, self.store, self._display_name, self._log, owner=self._owner
-        )
 
     # -- paths and records -----------------------------------------------------------------------------------
 
@@ -282,15 +240,6 @@ class LocalBackend:
 
     # -- Backend protocol ------------------------------------------------------------------------------------
 
-    async def identity(self) -> dict[str, Any]:
-        return {
-            "machine": platform.node(),
-            "backend": "local",
-            "cpus": os.cpu_count(),
-            "torch_threads": self._settings.local_torch_threads,
-            "model_readiness": self.model_readiness(),
-        }
-
     async def create_endpoint(self, request: EndpointRequest) -> Endpoint:
         await self._ensure_recovered()
         if not NAME_RE.match(request.name):
@@ -386,6 +335,15 @@ class LocalBackend:
                 if event["event"] == "token":
                     yield str(event["text"])
 
+    async def invoke_events(
+        self, name: str, payload: dict[str, Any], *, stream: bool = True
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """``Backend.invoke_events``: the worker's own events (its done event also carries the time to the
+        first token and why generation ended)."""
+        async with contextlib.aclosing(self.invoke_stream_events(name, payload, stream=stream)) as events:
+            async for event in events:
+                yield {**event, "streamed": stream} if event["event"] == "done" else event
+
     async def invoke_stream_events(
         self, name: str, payload: dict[str, Any], *, stream: bool = True
     ) -> AsyncGenerator[dict[str, Any], None]:
@@ -454,37 +412,10 @@ class LocalBackend:
         record = self._update_record(name, keep_until=iso(until))
         return self._to_endpoint(record if record is not None else self._require_record(name))
 
-    # -- training jobs ---------------------------------------------------------------------------------------
-
-    async def create_training_job(self, request: TrainingRequest) -> TrainingJob:
-        """LoRA on the model that serves ``request.model_id`` here (the stand-in or a mapped folder)."""
-        if not JOB_RE.match(request.name):
-            raise BadRequest(f"Invalid training job name {request.name!r}.")
-        resolved = self.store.resolve(request.model_id, self._display_name(request.model_id))
-        if resolved.source == "stand-in":
-            reason = self.store.stand_in_unavailable_reason()
-            if reason:
-                raise ServiceUnavailable(reason, code="LocalModeUnavailable")
-        return await self.training.create(request, resolved, resolved.label)
-
-    async def list_training_jobs(self) -> list[TrainingJob]:
-        return await self.training.list()
-
-    async def describe_training_job(self, name: str) -> TrainingJob:
-        if not JOB_RE.match(name):
-            raise NotFound(f"Training job {name} does not exist.", code="TrainingJobNotFound")
-        return await self.training.describe(name)
-
-    async def stop_training_job(self, name: str) -> TrainingJob:
-        if not JOB_RE.match(name):
-            raise NotFound(f"Training job {name} does not exist.", code="TrainingJobNotFound")
-        return await self.training.stop(name)
-
     async def close(self) -> None:
-        """Stop every worker and conversion this backend started. Records keep their status, so the next
-        server relaunches the endpoints that were serving."""
+        """Stop every worker this backend started. Records keep their status, so the next server relaunches
+        the endpoints that were serving."""
         self._closed = True
-        await self.training.close()
         for task in list(self._launches.values()):
             task.cancel()
         for task in list(self._launches.values()):
@@ -497,59 +428,8 @@ class LocalBackend:
             *(self._stop_worker(w, reason="The server is shutting down.") for w in workers),
             return_exceptions=True,
         )
-        await self.store.close()
-
-    # -- datasets (blocking methods run inside ``run_dataset_work``) -----------------------------------------
-
-    @property
-    def datasets_dir(self) -> Path:
-        return self._settings.data_dir / "local" / "datasets"
-
-    async def run_dataset_work(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.to_thread(fn, *args)
-
-    def dataset_files(self, uri: str) -> list[tuple[str, int]]:
-        raise _remote_dataset(uri)
-
-    def open_dataset_file(self, uri: str) -> AbstractContextManager[IO[bytes]]:
-        raise _remote_dataset(uri)
-
-    def store_dataset(self, folder: Path, filename: str, dataset_id: str) -> StoredDataset:
-        """Move the staged folder into ``<data_dir>/local/datasets/<id>`` (one rename, never half a file)."""
-        final = self.datasets_dir / dataset_id
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(folder, final)
-        return StoredDataset(
-            uri=(final / filename).resolve().as_uri(), train_channel_uri=final.resolve().as_uri()
-        )
 
     # -- local-mode extras -----------------------------------------------------------------------------------
-
-    def model_readiness(self, model_id: str | None = None) -> dict[str, Any]:
-        """The model store's readiness for ``model_id`` (or for the stand-in when no id is given).
-
-        When the stand-in is needed and not converted yet, the first call starts the conversion in the
-        background: that is what shows the first-time progress bar before anyone presses Deploy.
-        """
-        display = self._display_name(model_id) if model_id else None
-        if model_id is None and not self._stand_in_needed():
-            return {
-                "state": "ready",
-                "progress": 1.0,
-                "label": "local models from LlamaNeuronApp.local_model_paths",
-                "message": "Every catalog model is mapped to a local model folder.",
-            }
-        readiness = self.store.readiness(model_id, display)
-        # After a failed conversion only a deploy retries it; a polling /status must not restart a 25 s,
-        # 1.5 GB job every few seconds.
-        if readiness["state"] == "missing" and not self._closed and not self.store.last_error:
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:
-                return readiness  # called outside the event loop: report only
-            self.store.start_conversion()
-            readiness = self.store.readiness(model_id, display)
-        return readiness
 
     async def worker_stats(self, name: str) -> dict[str, Any]:
         """The worker's scheduler counters (running, queued, highest concurrency seen, recent outcomes)."""
@@ -567,13 +447,6 @@ class LocalBackend:
         return {k: v for k, v in event.items() if k not in ("id", "event")}
 
     # -- helpers ---------------------------------------------------------------------------------------------
-
-    def _stand_in_needed(self) -> bool:
-        try:
-            ids = [str(entry.get("id")) for entry in self._catalog.summaries()]
-        except Exception:  # a broken catalog must not break /status; assume the stand-in is wanted
-            return True
-        return any(not self.store.is_mapped(model_id) for model_id in ids) or not ids
 
     def _require_record(self, name: str) -> dict[str, Any]:
         record = self._read_record(name)
@@ -729,9 +602,6 @@ class LocalBackend:
         # their own dtype, with fp16 served as bf16 by the worker.
         dtype = "float32" if record.get("source") == "stand-in" else "auto"
         args = [
-            sys.executable,
-            "-m",
-            WORKER_MODULE,
             "--model",
             str(model_dir),
             "--n-positions",
@@ -746,33 +616,8 @@ class LocalBackend:
             # Marks the process as this endpoint's worker, so a later server can recognise a stale one by PID.
             f"--endpoint={name}",
         ]
-        env = dict(os.environ)
-        env.update(
-            OMP_NUM_THREADS=str(threads),
-            MKL_NUM_THREADS=str(threads),
-            TOKENIZERS_PARALLELISM="false",
-            HF_HUB_OFFLINE="1",
-            TRANSFORMERS_OFFLINE="1",
-            PYTHONUNBUFFERED="1",
-        )
-        self.endpoints_dir.mkdir(parents=True, exist_ok=True)
         log_path = self._log_path(name)
-        # stderr goes to a per-endpoint log file: nothing has to drain it, and its tail explains a crash.
-        stderr = await asyncio.to_thread(open, log_path, "ab")
-        try:
-            process = await asyncio.create_subprocess_exec(
-                *args,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=stderr,
-                env=env,
-                limit=STREAM_LIMIT,
-                # Its own session: a Ctrl-C in the terminal running Jupyter reaches the server, which
-                # then stops the workers in order, instead of killing them mid-request.
-                start_new_session=True,
-            )
-        finally:
-            stderr.close()  # the child holds its own copy of the descriptor
+        process = await launch(WORKER_MODULE, args, threads=threads, log_path=log_path, stdin_pipe=True)
         worker = _Worker(
             name=name, process=process, log_path=log_path, ready=asyncio.get_running_loop().create_future()
         )
@@ -783,22 +628,8 @@ class LocalBackend:
 
     async def _read(self, worker: _Worker) -> None:
         """Route every line the worker prints; when it exits, fail what was waiting and record why."""
-        stdout = worker.process.stdout
-        assert stdout is not None
         try:
-            while True:
-                try:
-                    raw = await stdout.readline()
-                except ValueError:  # a line over STREAM_LIMIT; skip it rather than lose the worker
-                    continue
-                if not raw:
-                    break
-                try:
-                    message = json.loads(raw)
-                except ValueError:
-                    continue
-                if not isinstance(message, dict):
-                    continue
+            async for message in json_lines(worker.process):
                 event = message.get("event")
                 if event == "ready":
                     worker.info = message
@@ -815,7 +646,7 @@ class LocalBackend:
             if worker.fatal:
                 reason = worker.fatal
             elif code < 0:
-                reason = f"the local worker was killed by {_signal_name(code)}"
+                reason = f"the local worker was killed by {signal_name(code)}"
             else:
                 reason = f"the local worker exited with code {code}"
             tail = (
@@ -840,20 +671,7 @@ class LocalBackend:
     async def _stop_worker(self, worker: _Worker, *, reason: str) -> None:
         """Close stdin (the worker cancels and exits), then terminate, then kill, each after a grace time."""
         worker.stopping = True
-        process = worker.process
-        if process.returncode is None:
-            if process.stdin is not None and not process.stdin.is_closing():
-                with contextlib.suppress(Exception):
-                    process.stdin.close()
-            for action in (None, process.terminate, process.kill):
-                if action is not None:
-                    with contextlib.suppress(ProcessLookupError):
-                        action()
-                try:
-                    await asyncio.wait_for(process.wait(), STOP_GRACE_S)
-                    break
-                except asyncio.TimeoutError:
-                    continue
+        await stop(worker.process, STOP_GRACE_S, close_stdin=True)
         if worker.reader is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(worker.reader, STOP_GRACE_S)
@@ -863,18 +681,11 @@ class LocalBackend:
         """Kill a worker a previous server started for this endpoint, if it is still that process."""
         pid = record.get("pid")
         name = str(record.get("name"))
-        if not isinstance(pid, int) or pid <= 0 or not _process_is_our_worker(pid, name):
+        marker = f"--endpoint={name}"
+        if not isinstance(pid, int) or pid <= 0 or not runs_module(pid, WORKER_MODULE, marker):
             return
         self._log.info("jupyter_llama_neuron: stopping stale worker %s of endpoint %s", pid, name)
-        for sig, wait_s in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, STOP_GRACE_S)):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + wait_s
-            while loop.time() < deadline:
-                if not pid_alive(pid) or not _process_is_our_worker(pid, name):
-                    return
-                await asyncio.sleep(0.05)
+        await kill_stale(pid, WORKER_MODULE, marker, STOP_GRACE_S)
 
     async def _ensure_recovered(self) -> None:
         """On first use: relaunch the endpoints a previous server left Creating/InService (their records are

@@ -24,19 +24,20 @@ import logging
 import os
 import shutil
 import signal
-import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ..backends.base import TrainingJob, TrainingRequest
-from ..errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable
-from ..prompt_template import parse_template
-from ..settings import ExtensionSettings
-from ..timestamps import iso, parse_time, utc_now
-from .model_store import ModelStore, ResolvedModel, log_tail, pid_alive
+from ...errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable
+from ...prompt_template import parse_template
+from ...settings import ExtensionSettings
+from ...timestamps import iso, parse_time, utc_now
+from ...training_rules import local_plan
+from ..base import TrainingJob, TrainingRequest
+from .model_store import ModelStore, ResolvedModel
+from .process import json_lines, kill_stale, launch, log_tail, signal_name, stop
 from .trainer import DEFAULT_RESPONSE_MARKER, TMP_PREFIX, TRAINER_MODULE
 
 JOB_FILE = "job.json"
@@ -51,54 +52,6 @@ SERVER_STOPPED = "the Jupyter server stopped during training"
 TRAINER_PACKAGES = ("torch", "transformers", "peft", "safetensors", "tokenizers")
 PROTOCOL_LIMIT = 1024 * 1024
 
-# Local meaning of the catalog's hyperparameters; the rest have none (tensor parallelism, precision ...).
-LOCAL_DEFAULTS: dict[str, float | int] = {
-    "learning_rate": 1e-3,  # LoRA learns at a much higher rate than full fine-tuning (6e-06 on Trainium)
-    "max_steps": 20,
-    "per_device_train_batch_size": 8,
-    "max_input_length": 512,
-}
-LOCAL_MEANING = {
-    "learning_rate": "peak learning rate of the LoRA adapters",
-    "max_steps": "optimizer steps",
-    "per_device_train_batch_size": "records per step (the whole batch: one CPU process)",
-    "max_input_length": "tokens per record; longer records are truncated (capped by the model's context)",
-}
-NO_LOCAL_MEANING = "no local meaning"
-
-
-def local_plan(hyperparameters: dict[str, str], catalog_defaults: dict[str, str]) -> dict[str, Any]:
-    """What the user's hyperparameters mean here: the values the trainer gets and a note per name.
-
-    A value left at the SageMaker default takes local mode's default (LoRA needs other values than full
-    fine-tuning on Trainium); a value the user changed is used as given.
-    """
-    settings: dict[str, dict[str, Any]] = {}
-    for name, default in LOCAL_DEFAULTS.items():
-        raw = hyperparameters.get(name)
-        if raw is not None and not _same_number(raw, catalog_defaults.get(name)):
-            value: float | int = float(raw) if name == "learning_rate" else int(float(raw))
-            source = "yours"
-        else:
-            value, source = default, "local default"
-        settings[name] = {"value": value, "source": source, "meaning": LOCAL_MEANING[name]}
-    ignored = sorted(name for name in hyperparameters if name not in LOCAL_DEFAULTS)
-    return {
-        "settings": settings,
-        "ignored": {name: NO_LOCAL_MEANING for name in ignored},
-        "method": "LoRA r=8, alpha=16 on q/k/v/o/gate/up/down, then merged into the model",
-    }
-
-
-def _same_number(value: str, default: str | None) -> bool:
-    if default is None:
-        return False
-    try:
-        return float(value) == float(default)
-    except ValueError:
-        return value == default
-
-
 def response_marker(dataset_format: str, template: str | None) -> str:
     """The text after which the response starts (the prompt before it is masked); "" for domain data."""
     if dataset_format != "instruction":
@@ -112,16 +65,6 @@ def response_marker(dataset_format: str, template: str | None) -> str:
             marker = literal.strip("\n")
             return marker if marker.strip() else DEFAULT_RESPONSE_MARKER
     return DEFAULT_RESPONSE_MARKER
-
-
-def _is_our_trainer(pid: int, job: str) -> bool:
-    """Whether ``pid`` still is the trainer of ``job`` (a PID may have been reused); Linux /proc only."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    args = raw.decode(errors="replace").split("\0")
-    return TRAINER_MODULE in args and f"--job={job}" in args
 
 
 class LocalTrainingJobs:
@@ -537,9 +480,6 @@ class LocalTrainingJobs:
         threads = max(1, int(self._settings.local_torch_threads))
         folder = self.job_dir(name)
         args = [
-            sys.executable,
-            "-m",
-            TRAINER_MODULE,
             "--model",
             str(model_dir),
             "--data",
@@ -560,47 +500,13 @@ class LocalTrainingJobs:
             str(threads),
             f"--job={name}",
         ]
-        env = dict(os.environ)
-        env.update(
-            OMP_NUM_THREADS=str(threads),
-            MKL_NUM_THREADS=str(threads),
-            TOKENIZERS_PARALLELISM="false",
-            HF_HUB_OFFLINE="1",
-            TRANSFORMERS_OFFLINE="1",
-            PYTHONUNBUFFERED="1",
-        )
-        stderr = await asyncio.to_thread(open, folder / STDERR_FILE, "ab")
-        try:
-            return await asyncio.create_subprocess_exec(
-                *args,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=stderr,
-                env=env,
-                limit=PROTOCOL_LIMIT,
-                start_new_session=True,  # a Ctrl-C in Jupyter's terminal reaches the server, not the trainer
-            )
-        finally:
-            stderr.close()
+        return await launch(TRAINER_MODULE, args, threads=threads, log_path=folder / STDERR_FILE)
 
     async def _read_events(self, name: str, process: asyncio.subprocess.Process) -> dict[str, Any]:
         """Record progress as the trainer reports it; returns its last word (done / error / stopped)."""
         outcome: dict[str, Any] = {}
-        assert process.stdout is not None
         progress_path = self.job_dir(name) / PROGRESS_FILE
-        while True:
-            try:
-                raw = await process.stdout.readline()
-            except ValueError:  # an over-long line: skip it
-                continue
-            if not raw:
-                return outcome
-            try:
-                event = json.loads(raw)
-            except ValueError:
-                continue
-            if not isinstance(event, dict):
-                continue
+        async for event in json_lines(process):
             kind = event.get("event")
             if kind == "step":
                 point = {
@@ -628,6 +534,7 @@ class LocalTrainingJobs:
                 self._append_log(name, str(event.get("message", "")))
             elif kind in ("done", "error", "stopped"):
                 outcome = event
+        return outcome
 
     def _settle(self, name: str, outcome: dict[str, Any], code: int) -> None:
         kind = outcome.get("event")
@@ -643,8 +550,7 @@ class LocalTrainingJobs:
         else:
             reason = f"The trainer exited with code {code}"
             if code < 0:
-                with contextlib.suppress(ValueError):
-                    reason = f"The trainer was killed by {signal.Signals(-code).name}"
+                reason = f"The trainer was killed by {signal_name(code)}"
             tail = log_tail(self.job_dir(name) / STDERR_FILE, 5, " | ")
             if tail:
                 reason = f"{reason}. Last log lines: {tail}"
@@ -664,14 +570,7 @@ class LocalTrainingJobs:
         self._append_log(name, message)
 
     async def _terminate(self, process: asyncio.subprocess.Process) -> None:
-        for action in (process.terminate, process.kill):
-            with contextlib.suppress(ProcessLookupError):
-                action()
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-                return
-            except asyncio.TimeoutError:
-                continue
+        await stop(process, 10)
 
     # -- restart consistency ---------------------------------------------------------------------------------
 
@@ -686,8 +585,8 @@ class LocalTrainingJobs:
             name = str(record["name"])
             self._update(name, owner=self._owner)  # take it over: the old server no longer writes to it
             pid = record.get("pid")
-            if isinstance(pid, int) and pid > 0 and _is_our_trainer(pid, name):
-                await _kill_pid(pid, name)  # its server is gone; nobody would ever use its result
+            if isinstance(pid, int) and pid > 0:  # its server is gone; nobody would ever use its result
+                await kill_stale(pid, TRAINER_MODULE, f"--job={name}")
             if record.get("status") == "Stopping":
                 self._finish(name, "Stopped", message="Stopped (the Jupyter server restarted meanwhile)")
             else:
@@ -717,18 +616,6 @@ async def _append_line(path: Path, line: str) -> None:
             out.write(line)
 
     await asyncio.to_thread(write)
-
-
-async def _kill_pid(pid: int, job: str) -> None:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-        deadline = loop.time() + 5.0
-        while loop.time() < deadline:
-            if not pid_alive(pid) or not _is_our_trainer(pid, job):
-                return
-            await asyncio.sleep(0.05)
 
 
 __all__ = ["LocalTrainingJobs", "local_plan", "response_marker"]

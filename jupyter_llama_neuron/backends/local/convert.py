@@ -1,10 +1,11 @@
 """One-time conversion of the bundled SmolLM2-135M-Instruct GGUF into a normal Hugging Face folder.
 
-Run as ``python -m jupyter_llama_neuron.local.convert OUT_DIR [--gguf FILE] [--dtype float32|bfloat16]``. It
-runs in its own process because it imports torch/transformers and peaks at ~1.5 GB of memory, neither of which
-belongs in the Jupyter server. Progress goes to stdout as JSON lines ``{"stage", "progress", "message"}`` (the
-model store reads them for the first-time progress bar); the last line is ``{"stage": "done", ...}`` or
-``{"stage": "error", "message"}``. Everything else (warnings, tqdm) goes to stderr.
+Run as ``python -m jupyter_llama_neuron.backends.local.convert OUT_DIR [--gguf FILE] [--dtype
+float32|bfloat16]``. It runs in its own process because it imports torch/transformers and peaks at ~1.5 GB of
+memory, neither of which belongs in the Jupyter server. Progress goes to stdout as JSON lines ``{"stage",
+"progress", "message"}`` (the model store reads them for the first-time progress bar); the last line is
+``{"stage": "done", ...}`` or ``{"stage": "error", "message"}``. Everything else (warnings, tqdm) goes to
+stderr.
 
 The output appears atomically: everything is written into a temporary sibling folder that is renamed to
 ``OUT_DIR`` only when complete, so an interrupted conversion never leaves a half-written model behind.

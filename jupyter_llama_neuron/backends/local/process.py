@@ -1,0 +1,169 @@
+"""The one way local mode starts and stops a model subprocess (worker, trainer, converter).
+
+Every child runs ``python -m <module>`` in its own session (a Ctrl-C in the terminal running Jupyter reaches
+the server, which then stops the children in order), with one torch thread budget, offline Hugging Face
+libraries, stderr appended to a log file (nothing has to drain it, and its tail explains a crash) and JSON
+lines on stdout. All of it is asyncio: the event loop never waits on a child.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+# A JSON line can be tens of KB (a generated_text of 4096 tokens); asyncio's default limit is 64 KiB.
+STREAM_LIMIT = 16 * 1024 * 1024
+STDERR_TAIL_CHARS = 2000
+
+
+def child_env(threads: int) -> dict[str, str]:
+    env = dict(os.environ)
+    count = str(max(1, threads))
+    env.update(
+        OMP_NUM_THREADS=count,
+        MKL_NUM_THREADS=count,
+        JLN_TORCH_THREADS=count,
+        TOKENIZERS_PARALLELISM="false",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+async def launch(
+    module: str,
+    args: Sequence[str],
+    *,
+    threads: int,
+    log_path: Path,
+    log_mode: str = "ab",
+    stdin_pipe: bool = False,
+) -> asyncio.subprocess.Process:
+    """Start ``python -m module *args``; the caller reads JSON lines from its stdout (``json_lines``)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    stderr = await asyncio.to_thread(open, log_path, log_mode)
+    try:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            module,
+            *args,
+            stdin=asyncio.subprocess.PIPE if stdin_pipe else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+            env=child_env(threads),
+            limit=STREAM_LIMIT,
+            start_new_session=True,
+        )
+    finally:
+        stderr.close()  # the child holds its own copy of the descriptor
+
+
+async def json_lines(process: asyncio.subprocess.Process) -> AsyncIterator[dict[str, Any]]:
+    """Each JSON object the child prints, until it closes stdout; other lines (and over-long ones) skipped."""
+    stdout = process.stdout
+    assert stdout is not None
+    while True:
+        try:
+            raw = await stdout.readline()
+        except ValueError:  # a line over STREAM_LIMIT: skip it rather than lose the child
+            continue
+        if not raw:
+            return
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(message, dict):
+            yield message
+
+
+async def stop(process: asyncio.subprocess.Process, grace_s: float, *, close_stdin: bool = False) -> None:
+    """(Close stdin and wait,) then terminate, then kill, each after ``grace_s``."""
+    if process.returncode is not None:
+        return
+    actions: list[Callable[[], None] | None] = [process.terminate, process.kill]
+    if close_stdin:
+        if process.stdin is not None and not process.stdin.is_closing():
+            with contextlib.suppress(Exception):
+                process.stdin.close()
+        actions.insert(0, None)
+    for action in actions:
+        if action is not None:
+            with contextlib.suppress(ProcessLookupError):
+                action()
+        try:
+            await asyncio.wait_for(process.wait(), grace_s)
+            return
+        except asyncio.TimeoutError:
+            continue
+
+
+def runs_module(pid: int, module: str, marker: str) -> bool:
+    """Whether ``pid`` still is a child we started (``module`` with the ``marker`` argument); a PID may have
+    been reused since. Only Linux's /proc lets us check without running a command; elsewhere a stale child is
+    left alone (it exits on its own once its stdin, the old server, is gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    args = raw.decode(errors="replace").split("\0")
+    return module in args and marker in args
+
+
+async def kill_stale(pid: int, module: str, marker: str, grace_s: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL, a child a previous server left behind, while it still is that child."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not runs_module(pid, module, marker):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = loop.time() + grace_s
+        while loop.time() < deadline:
+            if not pid_alive(pid) or not runs_module(pid, module, marker):
+                return
+            await asyncio.sleep(0.05)
+
+
+def signal_name(code: int) -> str:
+    """``code`` is a negative return code (killed by a signal)."""
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def log_tail(path: Path, lines: int = 5, separator: str = "\n") -> str:
+    """The last non-empty lines of a log file, for failure messages.
+
+    Reads only the end of the file: it is called on the event loop, and a worker's log can grow for weeks.
+    """
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 16384))
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    # tqdm redraws with carriage returns; each redraw counts as a line.
+    kept = [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
+    return separator.join(kept[-lines:])[-STDERR_TAIL_CHARS:]
