@@ -104,3 +104,18 @@ async def test_writes_need_the_xsrf_cookie_and_header(browser: StudioBrowser) ->
     # A mismatching header is refused too.
     forged = await browser.fetch(API + f"models/{MODEL_7B}/eula", "POST", {"accept": True}, xsrf=False)
     assert forged.code == 403
+
+
+def test_the_lifecycle_configuration_script_fits_studio_and_parses() -> None:
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "studio" / "on-start.sh"
+    text = script.read_text()
+    assert len(text) < 16_384  # Studio's limit for a lifecycle configuration script
+    subprocess.run(["bash", "-n", str(script)], check=True)
+    # It installs into the image's environment without changing what the image has, and restarts Jupyter.
+    assert "--constraint" in text
+    assert "freeze" in text
+    assert "[sagemaker]" in text
+    assert "restart-jupyter-server" in text
