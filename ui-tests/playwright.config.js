@@ -6,7 +6,7 @@
  * tests never meet a JupyterLab the user runs on 8888), and the SageMaker backend against the in-process AWS
  * emulator on the next port (only sagemaker.spec.ts runs there). A third, `studio`, serves local mode the
  * way SageMaker Studio does (base URL /jupyterlab/default/, no token, XSRF checked) on the port after that,
- * and runs the catalog spec there (its writes: the licence, the example notebook).
+ * and runs studio.spec.ts there.
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
@@ -39,7 +39,7 @@ module.exports = {
   projects: [
     {
       name: 'local',
-      testIgnore: /sagemaker\.spec\.ts/,
+      testIgnore: /(sagemaker|studio)\.spec\.ts/,
       use: { baseURL: LOCAL_URL }
     },
     {
@@ -49,9 +49,8 @@ module.exports = {
     },
     {
       name: 'studio',
-      testMatch: /catalog\.spec\.ts/,
-      grepInvert: /screenshots/,
-      use: { baseURL: STUDIO_URL }
+      testMatch: /studio\.spec\.ts/,
+      use: { baseURL: `${STUDIO_URL}/` }
     }
   ],
   webServer: [
