@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
+from tests.rest_client import sagemaker_config
+
 from .openapi_contract import assert_matches
 
 if TYPE_CHECKING:
@@ -349,14 +351,7 @@ class TestSageMakerConfiguredBucket:
 
     @pytest.fixture
     def llama_neuron_config(self, tmp_path: Path, aws_emulator: AwsEmulator) -> dict[str, Any]:
-        return {
-            "backend": "sagemaker",
-            "region": aws_emulator.region,
-            "role_arn": aws_emulator.role_arn,
-            "data_dir": str(tmp_path / "data"),
-            "aws_executor_workers": 2,
-            "s3_bucket": "analyst-data",
-        }
+        return sagemaker_config(tmp_path, aws_emulator, s3_bucket="analyst-data")
 
     @pytest.fixture
     def s3(self, aws_emulator: AwsEmulator) -> Any:

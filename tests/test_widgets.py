@@ -21,11 +21,10 @@ import pytest
 from tornado.httpclient import HTTPResponse
 
 from jupyter_llama_neuron.client import LlamaNeuronClient, LlamaNeuronError, parse_event_stream
-from jupyter_llama_neuron.widgets import (
-    DeployWizard,
-    Playground,
+from jupyter_llama_neuron.inference_parameters import validate_parameters
+from jupyter_llama_neuron.status_service import rules_json
+from jupyter_llama_neuron.widget_logic import (
     StreamState,
-    TrainingMonitor,
     apply_event,
     build_messages,
     collect_parameters,
@@ -34,9 +33,11 @@ from jupyter_llama_neuron.widgets import (
     error_html,
     loss_svg,
     parameter_bounds,
+    parameter_specs,
     render_answer_html,
     start_stream,
 )
+from jupyter_llama_neuron.widgets import DeployWizard, Playground, TrainingMonitor
 
 MODEL_7B = "meta-textgenerationneuron-llama-2-7b"
 MODEL_7B_CHAT = "meta-textgenerationneuron-llama-2-7b-f"
@@ -60,28 +61,33 @@ def test_import_stays_light() -> None:
 # -- pure logic ----------------------------------------------------------------------------------------------
 
 
-def test_collect_parameters_validates_with_the_documented_ranges() -> None:
+def test_collect_parameters_checks_the_servers_ranges() -> None:
+    specs = parameter_specs({"rules": rules_json()})  # what GET /status hands the widgets
     values = {"max_new_tokens": 32, "temperature": 0.5, "top_p": 0.9, "do_sample": True}
-    assert collect_parameters(values, 1024) == (values, None)
-    # Greedy decoding: sampling settings are not sent.
-    assert collect_parameters({**values, "do_sample": False}) == (
+    assert collect_parameters(values, specs, 1024) == (values, None)
+    # Greedy decoding: the settings the server marks sampling_only are not sent.
+    assert collect_parameters({**values, "do_sample": False}, specs, 4096) == (
         {"max_new_tokens": 32, "do_sample": False},
         None,
     )
-    params, problem = collect_parameters({**values, "max_new_tokens": 2000}, 1024)
+    params, problem = collect_parameters({**values, "max_new_tokens": 2000}, specs, 1024)
     assert params == {}
     assert problem is not None
     assert "max_new_tokens" in problem
     assert "[1, 1024]" in problem
-    _, problem = collect_parameters({**values, "top_p": 1.0})
+    _, problem = collect_parameters({**values, "top_p": 1.0}, specs, 4096)
     assert problem is not None
     assert "top_p" in problem
-    _, problem = collect_parameters({**values, "temperature": 0.0})
+    _, problem = collect_parameters({**values, "temperature": 0.0}, specs, 4096)
     assert problem is not None
     assert "temperature" in problem
-    assert parameter_bounds("max_new_tokens", 2048) == (1.0, 2048.0)
-    low, high = parameter_bounds("top_p")
+    # Whatever passes here passes the server's own check.
+    assert validate_parameters(collect_parameters(values, specs, 1024)[0], 1024) == values
+    assert parameter_bounds(specs["max_new_tokens"], 2048) == (1.0, 2048.0)
+    low, high = parameter_bounds(specs["top_p"], 4096)
     assert 0 < low < high < 1
+    # Open-ended temperature: the slider stops where the server warns (Llama 2 turns to gibberish).
+    assert parameter_bounds(specs["temperature"], 4096)[1] == specs["temperature"]["warn_above"]["value"]
 
 
 def test_stream_state_transitions() -> None:
@@ -177,6 +183,9 @@ class FakeTrainingClient:
         job = self.jobs[min(self.calls, len(self.jobs) - 1)]
         self.calls += 1
         return job
+
+    def status(self) -> dict[str, Any]:
+        raise NotImplementedError
 
     def endpoint(self, name: str) -> dict[str, Any]:
         raise NotImplementedError
@@ -343,6 +352,8 @@ async def test_playground_chat_keeps_a_thread(jp_fetch: Any, server: Server) -> 
     assert playground.chat is True
     playground.system_prompt.value = "Answer in one sentence."
     playground.max_new_tokens.value = 6
+    # Sampling (the server's default is greedy, on which the tiny test model may answer nothing at once).
+    playground.do_sample.value = True
     for turn in ("Hello", "And again"):
         playground.prompt.value = turn
         await until_done(playground.send())

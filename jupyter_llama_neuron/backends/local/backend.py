@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from ...errors import BadRequest, NotFound, ServiceUnavailable
+from ...resource_rules import is_resource_name
 from ...settings import ExtensionSettings
 from ..base import BackendFacts, BackendName, StoredDataset, TrainingJob, TrainingRequest
 from .datasets import remote_dataset_refused, store_locally
-from .endpoints import JOB_RE, CatalogLike, LocalEndpoints
+from .endpoints import CatalogLike, LocalEndpoints
 from .model_store import ModelStore
 from .training import LocalTrainingJobs
 
@@ -61,7 +62,7 @@ class LocalBackend(LocalEndpoints):
 
     async def create_training_job(self, request: TrainingRequest) -> TrainingJob:
         """LoRA on the model that serves ``request.model_id`` here (the stand-in or a mapped folder)."""
-        if not JOB_RE.match(request.name):
+        if not is_resource_name(request.name):
             raise BadRequest(f"Invalid training job name {request.name!r}.")
         resolved = self.store.resolve(request.model_id, self._display_name(request.model_id))
         if resolved.source == "stand-in":
@@ -77,12 +78,12 @@ class LocalBackend(LocalEndpoints):
         await asyncio.to_thread(self.training.resolve_dataset, uri)
 
     async def describe_training_job(self, name: str) -> TrainingJob:
-        if not JOB_RE.match(name):
+        if not is_resource_name(name):
             raise NotFound(f"Training job {name} does not exist.", code="TrainingJobNotFound")
         return await self.training.describe(name)
 
     async def stop_training_job(self, name: str) -> TrainingJob:
-        if not JOB_RE.match(name):
+        if not is_resource_name(name):
             raise NotFound(f"Training job {name} does not exist.", code="TrainingJobNotFound")
         return await self.training.stop(name)
 

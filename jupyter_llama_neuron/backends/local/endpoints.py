@@ -14,42 +14,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import os
-import re
 import uuid
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from ...errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
+from ...errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable
+from ...resource_rules import is_resource_name
 from ...settings import ExtensionSettings
 from ...timestamps import iso, parse_time, utc_now
 from ..base import (
-    DeploymentConfig,
     Endpoint,
     EndpointRequest,
     InvocationResult,
 )
 from .model_store import ModelStore, ResolvedModel, display_name_of
 from .process import json_lines, kill_stale, launch, log_tail, runs_module, signal_name, stop
+from .records import EndpointRecords, config_of, minutes_of
+from .worker_protocol import WorkerProcess, generate_request, worker_error
 
-# SageMaker's endpoint-name rule; names become file names here, so it also rules out path tricks.
-NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-# Training job names follow the same rule on SageMaker.
-JOB_RE = NAME_RE
 ACTIVE_STATUSES = ("Creating", "InService")
 WORKER_MODULE = "jupyter_llama_neuron.backends.local.worker"
 # Loading the stand-in takes ~5 s (mostly `import torch`); a mapped 7B model in fp32 can take minutes.
 READY_TIMEOUT_S = 900.0
 STOP_GRACE_S = 5.0
-# A generated_text line can be tens of KB (4096 tokens plus return_full_text); asyncio's default is 64 KiB.
-STREAM_LIMIT = 16 * 1024 * 1024
 LOG_TAIL_LINES = 8
-T = TypeVar("T")
 
 
 class CatalogLike(Protocol):
@@ -58,63 +49,6 @@ class CatalogLike(Protocol):
     def model(self, model_id: str) -> Mapping[str, Any]: ...
 
     def summaries(self) -> Sequence[Mapping[str, Any]]: ...
-
-
-def _minutes_of(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def _config_of(record: Mapping[str, Any]) -> DeploymentConfig | None:
-    config = record.get("config")
-    if not isinstance(config, dict):
-        return None
-    try:
-        return DeploymentConfig(**config)
-    except TypeError:  # a record edited by hand or written by another version: show it without a config
-        return None
-
-
-@dataclass
-class _Worker:
-    """A running worker process and the requests waiting on it."""
-
-    name: str
-    process: asyncio.subprocess.Process
-    log_path: Path
-    ready: asyncio.Future[dict[str, Any]]
-    pending: dict[str, asyncio.Queue[dict[str, Any]]] = field(default_factory=dict)
-    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    reader: asyncio.Task[None] | None = None
-    info: dict[str, Any] = field(default_factory=dict)
-    fatal: str | None = None
-    dead_reason: str | None = None
-    stopping: bool = False
-
-    @property
-    def alive(self) -> bool:
-        return self.dead_reason is None and self.process.returncode is None
-
-    async def send(self, message: dict[str, Any]) -> None:
-        stdin = self.process.stdin
-        if stdin is None or not self.alive:
-            raise ServiceUnavailable(self._gone_message(), code="LocalWorkerExited")
-        async with self.write_lock:
-            try:
-                stdin.write((json.dumps(message) + "\n").encode())
-                await stdin.drain()
-            except (BrokenPipeError, ConnectionResetError) as exc:
-                raise ServiceUnavailable(self._gone_message(), code="LocalWorkerExited") from exc
-
-    def send_nowait(self, message: dict[str, Any]) -> None:
-        """Best-effort write for cancel messages sent from ``finally`` blocks, which may not await."""
-        stdin = self.process.stdin
-        if stdin is None or not self.alive or stdin.is_closing():
-            return
-        with contextlib.suppress(Exception):
-            stdin.write((json.dumps(message) + "\n").encode())
-
-    def _gone_message(self) -> str:
-        return f"The local worker for endpoint {self.name} is not running: {self.dead_reason or 'it exited'}"
 
 
 class LocalEndpoints:
@@ -130,7 +64,8 @@ class LocalEndpoints:
         # Identifies this server in the records: a worker exit only changes a record this instance owns, so a
         # second server (or a restarted one) that took an endpoint over is not overwritten by the old one.
         self._owner = uuid.uuid4().hex
-        self._workers: dict[str, _Worker] = {}
+        self.records = EndpointRecords(self.endpoints_dir, self._owner)
+        self._workers: dict[str, WorkerProcess] = {}
         self._launches: dict[str, asyncio.Task[None]] = {}
         self._recovered = False
         self._recover_lock: asyncio.Lock | None = None
@@ -142,56 +77,8 @@ class LocalEndpoints:
     def endpoints_dir(self) -> Path:
         return self._settings.data_dir / "local" / "endpoints"
 
-    def _record_path(self, name: str) -> Path:
-        return self.endpoints_dir / f"{name}.json"
-
-    def _log_path(self, name: str) -> Path:
-        return self.endpoints_dir / f"{name}.log"
-
     def training_model_dir(self, job: str) -> Path:
         return self._settings.data_dir / "local" / "training" / job / "merged"
-
-    # Record files are a few hundred bytes on local disk; reading/writing them inline costs microseconds, far
-    # less than a hop to a thread, so they are the one file I/O done on the event loop.
-
-    def _read_record(self, name: str) -> dict[str, Any] | None:
-        if not NAME_RE.match(name):
-            return None
-        try:
-            data = json.loads(self._record_path(name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
-
-    def _write_record(self, record: dict[str, Any]) -> None:
-        self.endpoints_dir.mkdir(parents=True, exist_ok=True)
-        path = self._record_path(record["name"])
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a reader never sees half a record
-
-    def _update_record(
-        self, name: str, *, only_if_owner: bool = False, **changes: Any
-    ) -> dict[str, Any] | None:
-        record = self._read_record(name)
-        if record is None:
-            return None  # deleted meanwhile
-        if only_if_owner and record.get("owner") != self._owner:
-            return None
-        record.update(changes)
-        record["updated_at"] = iso(utc_now())
-        self._write_record(record)
-        return record
-
-    def _all_records(self) -> list[dict[str, Any]]:
-        if not self.endpoints_dir.is_dir():
-            return []
-        records = []
-        for path in sorted(self.endpoints_dir.glob("*.json")):
-            record = self._read_record(path.stem)
-            if record is not None:
-                records.append(record)
-        return records
 
     def _display_name(self, model_id: str) -> str:
         try:
@@ -200,13 +87,13 @@ class LocalEndpoints:
             return model_id
 
     def _to_endpoint(self, record: dict[str, Any]) -> Endpoint:
-        config = _config_of(record)
+        config = config_of(record)
         worker = self._workers.get(record["name"])
         extra: dict[str, Any] = {
             "pid": record.get("pid"),
             "model_dir": record.get("model_dir"),
             "source": record.get("source"),
-            "log_path": str(self._log_path(record["name"])),
+            "log_path": str(self.records.log_path(record["name"])),
             "phase": record.get("phase"),
             "model_version": record.get("model_version"),
         }
@@ -233,7 +120,7 @@ class LocalEndpoints:
             client_token=record.get("client_token"),
             serving_label=str(record.get("serving_label", "")),
             last_invoked_at=parse_time(record.get("last_invoked_at")),
-            auto_delete_idle_minutes=_minutes_of(record.get("auto_delete_idle_minutes")),
+            auto_delete_idle_minutes=minutes_of(record.get("auto_delete_idle_minutes")),
             keep_until=parse_time(record.get("keep_until")),
             extra=extra,
         )
@@ -242,16 +129,16 @@ class LocalEndpoints:
 
     async def create_endpoint(self, request: EndpointRequest) -> Endpoint:
         await self._ensure_recovered()
-        if not NAME_RE.match(request.name):
+        if not is_resource_name(request.name):
             raise BadRequest(
                 f"Invalid endpoint name {request.name!r}.",
                 hint="Use 1-63 letters, digits and hyphens, starting and ending with a letter or digit.",
             )
         if request.client_token:
-            for record in self._all_records():
+            for record in self.records.all():
                 if record.get("client_token") == request.client_token:
                     return self._to_endpoint(record)  # the same create sent twice: one endpoint
-        if self._read_record(request.name) is not None:
+        if self.records.read(request.name) is not None:
             raise Conflict(
                 f"An endpoint named {request.name} already exists.",
                 hint="Choose another name, or delete the existing endpoint first.",
@@ -285,13 +172,13 @@ class LocalEndpoints:
             "owner": self._owner,
             "phase": "queued",
         }
-        self._write_record(new_record)
+        self.records.write(new_record)
         self._start_launch(request.name)
         return self._to_endpoint(new_record)
 
     async def list_endpoints(self) -> list[Endpoint]:
         await self._ensure_recovered()
-        records = sorted(self._all_records(), key=lambda r: str(r.get("created_at", "")))
+        records = sorted(self.records.all(), key=lambda r: str(r.get("created_at", "")))
         return [self._to_endpoint(record) for record in records]
 
     async def describe_endpoint(self, name: str) -> Endpoint:
@@ -309,10 +196,10 @@ class LocalEndpoints:
         worker = self._workers.pop(name, None)
         if worker is not None:
             await self._stop_worker(worker, reason=f"Endpoint {name} was deleted.")
-        record = self._read_record(name)
+        record = self.records.read(name)
         if record is not None and record.get("pid") and record.get("owner") != self._owner:
             await self._kill_stale(record)  # owned by a server that is gone; its worker may linger
-        for path in (self._record_path(name), self._log_path(name)):
+        for path in (self.records.path(name), self.records.log_path(name)):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
@@ -353,7 +240,7 @@ class LocalEndpoints:
         ``eos_immediately``). Closing the iterator early cancels the generation in the worker."""
         await self._ensure_recovered()
         worker = self._require_serving(name)
-        request = self._generate_request(payload, stream)
+        request = generate_request(payload, stream)
         request_id = uuid.uuid4().hex
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         worker.pending[request_id] = queue
@@ -367,12 +254,12 @@ class LocalEndpoints:
                     yield event
                 elif kind == "done":
                     finished = True
-                    self._update_record(name, last_invoked_at=iso(utc_now()))
+                    self.records.update(name, last_invoked_at=iso(utc_now()))
                     yield event
                     return
                 elif kind == "error":
                     finished = True
-                    raise self._worker_error(event)
+                    raise worker_error(event)
                 else:  # "exit": the worker died with this request in flight
                     finished = True
                     raise ServiceUnavailable(
@@ -395,7 +282,7 @@ class LocalEndpoints:
         """The last request time each record holds (written when an invocation completes)."""
         found: dict[str, datetime | None] = {}
         for endpoint in endpoints:
-            record = self._read_record(endpoint.name)
+            record = self.records.read(endpoint.name)
             last = parse_time(record.get("last_invoked_at")) if record else endpoint.last_invoked_at
             found[endpoint.name] = last if last is not None and start <= last <= end else None
         return found
@@ -403,13 +290,13 @@ class LocalEndpoints:
     async def set_auto_delete(self, name: str, idle_minutes: int | None) -> Endpoint:
         await self._ensure_recovered()
         self._require_record(name)
-        record = self._update_record(name, auto_delete_idle_minutes=idle_minutes)
+        record = self.records.update(name, auto_delete_idle_minutes=idle_minutes)
         return self._to_endpoint(record if record is not None else self._require_record(name))
 
     async def set_keep_until(self, name: str, until: datetime | None) -> Endpoint:
         await self._ensure_recovered()
         self._require_record(name)
-        record = self._update_record(name, keep_until=iso(until))
+        record = self.records.update(name, keep_until=iso(until))
         return self._to_endpoint(record if record is not None else self._require_record(name))
 
     async def close(self) -> None:
@@ -449,14 +336,14 @@ class LocalEndpoints:
     # -- helpers ---------------------------------------------------------------------------------------------
 
     def _require_record(self, name: str) -> dict[str, Any]:
-        record = self._read_record(name)
+        record = self.records.read(name)
         if record is None:
             raise NotFound(
                 f"Endpoint {name} does not exist.", hint="List the endpoints to see what is deployed."
             )
         return record
 
-    def _require_serving(self, name: str) -> _Worker:
+    def _require_serving(self, name: str) -> WorkerProcess:
         record = self._require_record(name)
         status = record.get("status")
         if status != "InService":
@@ -479,7 +366,7 @@ class LocalEndpoints:
     def _resolve_model(self, request: EndpointRequest) -> ResolvedModel:
         display = self._display_name(request.model_id)
         if request.training_job:
-            if not JOB_RE.match(request.training_job):
+            if not is_resource_name(request.training_job):
                 raise BadRequest(f"Invalid training job name {request.training_job!r}.")
             folder = self.training_model_dir(request.training_job)
             if not (folder / "config.json").is_file():
@@ -497,45 +384,6 @@ class LocalEndpoints:
             )
         return self.store.resolve(request.model_id, display)
 
-    @staticmethod
-    def _generate_request(payload: Any, stream: bool) -> dict[str, Any]:
-        if not isinstance(payload, dict):
-            raise BadRequest("The invocation body must be a JSON object {inputs, parameters}.")
-        parameters = payload.get("parameters") or {}
-        if not isinstance(parameters, dict):
-            raise BadRequest("parameters must be a JSON object.")
-        request: dict[str, Any] = {"op": "generate", "parameters": parameters, "stream": stream}
-        messages = payload.get("messages")
-        inputs = payload.get("inputs")
-        if messages is not None:
-            # Chat requests are rendered by the worker with the served model's own chat template: the stand-in
-            # was never trained on Llama 2's [INST] format.
-            if not isinstance(messages, list) or not messages:
-                raise BadRequest("messages must be a non-empty list of {role, content} objects.")
-            request["messages"] = messages
-        elif isinstance(inputs, str):
-            request["inputs"] = inputs
-        else:
-            raise BadRequest(
-                "inputs must be a string (or send chat messages).",
-                hint='Example: {"inputs": "I believe the meaning of life is", '
-                '"parameters": {"max_new_tokens": 64}}',
-            )
-        return request
-
-    @staticmethod
-    def _worker_error(event: Mapping[str, Any]) -> ApiError:
-        message = str(event.get("message") or "The local model could not answer.")
-        hint = str(event.get("hint") or "")
-        code = event.get("code")
-        if code == "BadRequest":
-            return BadRequest(message, hint=hint)
-        if code == "Unprocessable":
-            return Unprocessable(message, hint=hint)
-        if code == "Busy":
-            return ServiceUnavailable(message, hint=hint, code="EndpointBusy")
-        return ServiceUnavailable(message, hint=hint, code="LocalGenerationFailed")
-
     # -- worker lifecycle ------------------------------------------------------------------------------------
 
     def _start_launch(self, name: str) -> None:
@@ -551,11 +399,11 @@ class LocalEndpoints:
             record = self._require_record(name)
             model_dir = Path(str(record.get("model_dir")))
             if record.get("source") == "stand-in" and not self.store.stand_in_converted():
-                self._update_record(name, phase="converting model")
+                self.records.update(name, phase="converting model")
                 model_dir = await self.store.ensure_stand_in()
             if not (model_dir / "config.json").is_file():
                 raise ServiceUnavailable(f"The model folder {model_dir} is gone (no config.json).")
-            self._update_record(name, phase="loading model")
+            self.records.update(name, phase="loading model")
             worker = await self._spawn(name, record, model_dir)
             try:
                 ready = await asyncio.wait_for(asyncio.shield(worker.ready), READY_TIMEOUT_S)
@@ -567,7 +415,7 @@ class LocalEndpoints:
                 ) from None
             if ready.get("event") != "ready":
                 raise ServiceUnavailable(str(ready.get("message") or "The worker exited while loading."))
-            self._update_record(
+            self.records.update(
                 name,
                 only_if_owner=True,
                 status="InService",
@@ -591,11 +439,11 @@ class LocalEndpoints:
 
     def _fail(self, name: str, reason: str) -> None:
         self._log.warning("jupyter_llama_neuron: local endpoint %s failed: %s", name, reason)
-        self._update_record(
+        self.records.update(
             name, only_if_owner=True, status="Failed", failure_reason=reason, phase=None, pid=None
         )
 
-    async def _spawn(self, name: str, record: Mapping[str, Any], model_dir: Path) -> _Worker:
+    async def _spawn(self, name: str, record: Mapping[str, Any], model_dir: Path) -> WorkerProcess:
         config = record.get("config") or {}
         threads = max(1, int(self._settings.local_torch_threads))
         # The stand-in is stored in fp32 (bf16 is only fast on CPUs with AMX/AVX512-BF16); other folders keep
@@ -616,17 +464,17 @@ class LocalEndpoints:
             # Marks the process as this endpoint's worker, so a later server can recognise a stale one by PID.
             f"--endpoint={name}",
         ]
-        log_path = self._log_path(name)
+        log_path = self.records.log_path(name)
         process = await launch(WORKER_MODULE, args, threads=threads, log_path=log_path, stdin_pipe=True)
-        worker = _Worker(
+        worker = WorkerProcess(
             name=name, process=process, log_path=log_path, ready=asyncio.get_running_loop().create_future()
         )
         self._workers[name] = worker
-        self._update_record(name, pid=process.pid, owner=self._owner)
+        self.records.update(name, pid=process.pid, owner=self._owner)
         worker.reader = asyncio.get_running_loop().create_task(self._read(worker), name=f"jln-reader-{name}")
         return worker
 
-    async def _read(self, worker: _Worker) -> None:
+    async def _read(self, worker: WorkerProcess) -> None:
         """Route every line the worker prints; when it exits, fail what was waiting and record why."""
         try:
             async for message in json_lines(worker.process):
@@ -663,12 +511,12 @@ class LocalEndpoints:
                 queue.put_nowait({"event": "exit", "message": reason})
             if not worker.stopping and self._workers.get(worker.name) is worker:
                 self._workers.pop(worker.name, None)
-                record = self._read_record(worker.name)
+                record = self.records.read(worker.name)
                 # Failed while loading is reported by _launch; a crash after InService is reported here.
                 if record is not None and record.get("status") == "InService":
                     self._fail(worker.name, reason[0].upper() + reason[1:])
 
-    async def _stop_worker(self, worker: _Worker, *, reason: str) -> None:
+    async def _stop_worker(self, worker: WorkerProcess, *, reason: str) -> None:
         """Close stdin (the worker cancels and exits), then terminate, then kill, each after a grace time."""
         worker.stopping = True
         await stop(worker.process, STOP_GRACE_S, close_stdin=True)
@@ -697,16 +545,16 @@ class LocalEndpoints:
         async with self._recover_lock:
             if self._recovered:
                 return
-            for record in self._all_records():
+            for record in self.records.all():
                 if record.get("status") not in ACTIVE_STATUSES or record["name"] in self._workers:
                     continue
                 name = record["name"]
                 # Take ownership first, so the old server (if it still runs at all) stops writing to it.
-                self._update_record(
+                self.records.update(
                     name, owner=self._owner, status="Creating", failure_reason=None, phase="restarting"
                 )
                 await self._kill_stale(record)
-                self._update_record(name, pid=None)
+                self.records.update(name, pid=None)
                 self._log.info("jupyter_llama_neuron: relaunching local endpoint %s after a restart", name)
                 self._start_launch(name)
             self._recovered = True

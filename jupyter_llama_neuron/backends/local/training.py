@@ -28,14 +28,14 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
-from ...errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable
+from ...errors import ApiError, Conflict, NotFound, ServiceUnavailable
 from ...prompt_template import parse_template
 from ...settings import ExtensionSettings
 from ...timestamps import iso, parse_time, utc_now
 from ...training_rules import local_plan
 from ..base import TrainingJob, TrainingRequest
+from .datasets import resolve_stored_dataset
 from .model_store import ModelStore, ResolvedModel
 from .process import json_lines, kill_stale, launch, log_tail, signal_name, stop
 from .trainer import DEFAULT_RESPONSE_MARKER, TMP_PREFIX, TRAINER_MODULE
@@ -269,40 +269,7 @@ class LocalTrainingJobs:
         return await asyncio.to_thread(self._to_job, record, details=True)
 
     def resolve_dataset(self, uri: str) -> Path:
-        """The stored dataset file a ``file://`` URI (or path) names; only the local dataset store counts."""
-        parsed = urlparse(uri)
-        raw = unquote(parsed.path) if parsed.scheme == "file" else uri
-        path = Path(raw).expanduser()
-        root = self.datasets_dir.resolve()
-        try:
-            resolved = path.resolve()
-        except OSError as err:
-            raise BadRequest(
-                f"dataset_uri {uri!r} is not a usable path: {err}", code="InvalidDatasetUri"
-            ) from err
-        if resolved != root and root not in resolved.parents:
-            raise BadRequest(
-                f"dataset_uri {uri!r} is not a dataset stored by this server.",
-                hint="In local mode, store the dataset first (POST /datasets) and use the uri it returns "
-                f"(file://…/local/datasets/<id>/train.jsonl under {root}).",
-                code="InvalidDatasetUri",
-            )
-        if resolved.is_dir():
-            files = sorted(p for p in resolved.iterdir() if p.suffix.lower() in (".jsonl", ".txt"))
-            if len(files) != 1:
-                raise BadRequest(
-                    f"{uri} holds {len(files)} .jsonl/.txt files; training reads exactly one.",
-                    code="InvalidDataset",
-                )
-            resolved = files[0]
-        if not resolved.is_file():
-            raise NotFound(
-                f"No stored dataset at {uri}.",
-                hint="Store the dataset again (POST /datasets); local datasets live in this server's data "
-                "dir.",
-                code="DatasetNotFound",
-            )
-        return resolved
+        return resolve_stored_dataset(self.datasets_dir, uri)
 
     async def create(self, request: TrainingRequest, resolved: ResolvedModel, base_label: str) -> TrainingJob:
         await self._ensure_recovered()

@@ -1,4 +1,4 @@
-"""SageMaker endpoints: list (one tag-filtered Search), describe, create (through ``jumpstart_sdk_v2``),
+"""SageMaker endpoints: list (one tag-filtered Search), describe, create (through ``jumpstart_sdk``),
 delete (endpoint, config and models), the cost guard's activity metric and per-endpoint tags.
 
 What we create is tagged (``tags``); a restarted server finds its endpoints again, and anything untagged is
@@ -22,7 +22,6 @@ from ..base import (
     CONFIG_TAG,
     CREATOR_TAG,
     KEEP_UNTIL_TAG,
-    MANAGED_TAG,
     MODEL_ID_TAG,
     TRAINING_JOB_TAG,
     DeploymentConfig,
@@ -33,12 +32,13 @@ from .jumpstart_sdk import deploy_jumpstart_model, import_sdk
 from .session import AwsSession, utc
 from .tags import (
     MANAGED_FILTER,
+    describe_ours,
     endpoint_tags,
     metric_points,
     minutes_tag,
+    name_taken,
     search_ours,
     tag_value,
-    tags_of,
     time_tag,
     token_filter,
 )
@@ -136,13 +136,7 @@ class SageMakerEndpoints:
         )
 
     def _describe_raw(self, name: str) -> tuple[dict[str, Any], dict[str, str]]:
-        try:
-            described = self._aws.call("sagemaker", "describe_endpoint", EndpointName=name)
-            tags = tags_of(self._aws, str(described["EndpointArn"]))
-        except NotFound as err:  # absent, or deleted between the two calls
-            raise self._not_ours(name) from err
-        if tags.get(MANAGED_TAG) != "true":
-            raise self._not_ours(name)
+        described, tags = describe_ours(self._aws, "Endpoint", name, self._not_ours(name))
         with self._lock:
             self._ours.add(name)
         return described, tags
@@ -177,9 +171,7 @@ class SageMakerEndpoints:
             found = self._find_by_token(request.client_token)
             if found is not None:
                 return found
-        try:
-            self._aws.call("sagemaker", "describe_endpoint", EndpointName=request.name)
-        except NotFound:
+        if not name_taken(self._aws, "Endpoint", request.name):
             return None
         raise Conflict(
             f"An endpoint named '{request.name}' already exists in {self._aws.region}.",

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from ...errors import NotFound
 from ..base import (
     AUTO_DELETE_TAG,
     CLIENT_TOKEN_TAG,
@@ -29,6 +30,7 @@ from .session import AwsSession, utc
 
 MANAGED_FILTER = {"Name": f"Tags.{MANAGED_TAG}", "Operator": "Equals", "Value": "true"}
 MAX_METRIC_PAGES = 5
+_DESCRIBE = {"Endpoint": "describe_endpoint", "TrainingJob": "describe_training_job"}
 
 def token_filter(token: str) -> dict[str, str]:
     return {"Name": f"Tags.{CLIENT_TOKEN_TAG}", "Operator": "Equals", "Value": tag_value(token)}
@@ -140,3 +142,27 @@ def metric_points(aws: AwsSession, params: dict[str, Any]) -> Iterator[tuple[str
         if not page.get("NextToken"):
             break
         params["NextToken"] = page["NextToken"]
+
+
+def describe_ours(
+    aws: AwsSession, resource: str, name: str, not_ours: NotFound
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """``Describe<resource>`` (``Endpoint``, ``TrainingJob``) and its tags; ``not_ours`` (a 404) when it is
+    absent, deleted between the two calls, or lacks our managed tag."""
+    try:
+        described = aws.call("sagemaker", _DESCRIBE[resource], **{f"{resource}Name": name})
+        tags = tags_of(aws, str(described[f"{resource}Arn"]))
+    except NotFound as err:
+        raise not_ours from err
+    if tags.get(MANAGED_TAG) != "true":
+        raise not_ours
+    return described, tags
+
+
+def name_taken(aws: AwsSession, resource: str, name: str) -> bool:
+    """Whether any ``resource`` (``Endpoint``, ``TrainingJob``) has this name, ours or not."""
+    try:
+        aws.call("sagemaker", _DESCRIBE[resource], **{f"{resource}Name": name})
+    except NotFound:
+        return False
+    return True

@@ -1,4 +1,4 @@
-"""Fine-tuning on SageMaker: JumpStartEstimator starts the job (``jumpstart_sdk_v2``); monitoring is plain
+"""Fine-tuning on SageMaker: JumpStartEstimator starts the job (``jumpstart_sdk``); monitoring is plain
 boto3: DescribeTrainingJob, the loss metric in CloudWatch and the log tail in CloudWatch Logs."""
 
 from __future__ import annotations
@@ -10,10 +10,18 @@ from typing import Any
 
 from ...errors import ApiError, Conflict, NotFound
 from ...timestamps import iso
-from ..base import CLIENT_TOKEN_TAG, CREATOR_TAG, MANAGED_TAG, MODEL_ID_TAG, TrainingJob, TrainingRequest
+from ..base import CLIENT_TOKEN_TAG, CREATOR_TAG, MODEL_ID_TAG, TrainingJob, TrainingRequest
 from .jumpstart_sdk import import_sdk, start_jumpstart_training
 from .session import AwsSession, utc
-from .tags import MANAGED_FILTER, metric_points, search_ours, tags_of, token_filter, training_tags
+from .tags import (
+    MANAGED_FILTER,
+    describe_ours,
+    metric_points,
+    name_taken,
+    search_ours,
+    token_filter,
+    training_tags,
+)
 from .types import CatalogLike
 
 # Where output goes (under the default bucket), and where SageMaker puts metrics and logs.
@@ -124,14 +132,7 @@ class SageMakerTraining:
         )
 
     def _describe_training_raw(self, name: str) -> tuple[dict[str, Any], dict[str, str]]:
-        try:
-            described = self._aws.call("sagemaker", "describe_training_job", TrainingJobName=name)
-            tags = tags_of(self._aws, str(described["TrainingJobArn"]))
-        except NotFound as err:
-            raise self._training_not_ours(name) from err
-        if tags.get(MANAGED_TAG) != "true":
-            raise self._training_not_ours(name)
-        return described, tags
+        return describe_ours(self._aws, "TrainingJob", name, self._training_not_ours(name))
 
     def _loss_series(self, name: str, start: datetime, end: datetime) -> tuple[list[dict[str, Any]], str]:
         """The training-loss metric SageMaker extracts from the container log (one point per minute at most),
@@ -240,9 +241,7 @@ class SageMakerTraining:
             found = self._search_training_jobs([token_filter(request.client_token)])
             if found:
                 return found[0]
-        try:
-            self._aws.call("sagemaker", "describe_training_job", TrainingJobName=request.name)
-        except NotFound:
+        if not name_taken(self._aws, "TrainingJob", request.name):
             return None
         raise Conflict(
             f"A training job named '{request.name}' already exists in {self._aws.region}.",
