@@ -7,8 +7,11 @@ facts; user text such as prompts or dataset URIs appears in code cells only.
 
 Two flavours share the outline of each notebook:
 
-* ``sagemaker``: plain SageMaker Python SDK v2 + boto3 code (``JumpStartModel``, ``JumpStartEstimator``,
-  ``Predictor``); it needs nothing from this package (the Llama 2 chat template is defined in the notebook).
+* ``sagemaker``: plain SageMaker Python SDK + boto3 code, for the SDK major the plan names (``sdk``): v3
+  (``ModelBuilder``/``ModelTrainer.from_jumpstart_config``) or v2 (``JumpStartModel``, ``JumpStartEstimator``,
+  ``Predictor``); the first code cell checks the kernel's SDK major and says what to do when it differs. It
+  needs nothing from this package (the Llama 2 chat template is defined in the notebook). The SDK-specific
+  code cells are Jinja2 templates (``notebook_templates/``), rendered with the ``literal`` filter.
 * ``local``: the same steps through ``jupyter_llama_neuron.client.LlamaNeuronClient``, which drives the
   extension's local backend over the running Jupyter server's REST API.
 
@@ -20,10 +23,13 @@ cells by purpose.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
+import jinja2
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
@@ -37,6 +43,9 @@ from .backends.base import (
 )
 
 Flavour = Literal["sagemaker", "local"]
+Sdk = Literal["v2", "v3"]
+SDKS: tuple[str, ...] = ("v2", "v3")
+TEMPLATES_DIR = Path(__file__).parent / "notebook_templates"
 Step = Literal["deploy", "invoke", "train", "compare", "cleanup"]
 STEPS: tuple[str, ...] = ("deploy", "invoke", "train", "compare", "cleanup")
 FLAVOURS: tuple[str, ...] = ("sagemaker", "local")
@@ -63,6 +72,7 @@ class NotebookPlan:
 
     step: Step
     flavour: Flavour
+    sdk: Sdk = "v3"  # the SageMaker flavour's SDK major
     model_id: str | None = None
     display_name: str = ""
     short_name: str = "llama-2"
@@ -113,6 +123,25 @@ def literal(value: Any, indent: int = 0) -> str:
         return flat
     pad = " " * (indent + 4)
     return opening + "\n" + "".join(f"{pad}{item},\n" for item in items) + " " * indent + closing
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    # Code, not HTML: no autoescaping; user values go through the ``literal`` filter instead.
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    environment.filters["literal"] = literal
+    return environment
+
+
+def render(template: str, **values: Any) -> str:
+    """A code cell's source from ``notebook_templates/<template>``."""
+    return _templates().get_template(template).render(**values)
 
 
 def md(text: str) -> NotebookNode:
@@ -260,53 +289,47 @@ def _cost_markdown(plan: NotebookPlan, *, training: bool = False, deploys: bool 
 # SageMaker flavour
 
 
+SDK_REQUIREMENT = {"v2": "'sagemaker>=2.257,<3'", "v3": "'sagemaker>=3.12,<4'"}
+SDK_API = {"v2": "JumpStartModel, JumpStartEstimator", "v3": "ModelBuilder, ModelTrainer"}
+
+
+def _sdk_check(plan: NotebookPlan) -> NotebookNode:
+    other = "v2" if plan.sdk == "v3" else "v3"
+    return code(
+        render(
+            "check_sdk.py.j2",
+            major=plan.sdk[1:],
+            other=other[1:],
+            api=SDK_API[plan.sdk],
+            requirement=SDK_REQUIREMENT[plan.sdk],
+        ),
+        "sdk_check",
+    )
+
+
 def _sm_setup(plan: NotebookPlan) -> list[NotebookNode]:
-    region = literal(plan.region)
-    role = literal(plan.role_arn)
-    bucket = literal(plan.bucket)
+    telemetry = (
+        "The SageMaker Python SDK sends a usage ping after each call; the `TelemetryOptOut` setting of the "
+        "SDK's defaults config (added on top of your own defaults) turns it off."
+        if plan.sdk == "v2"
+        else "`RoleSession` answers the SDK's \"which role?\" with `ROLE`, so JumpStart's code does not ask "
+        "STS again; `delete_endpoint` removes an endpoint with its config and model."
+    )
     return [
         md(
             "## Setup\n\n"
             "The AWS session, the SageMaker execution role and the S3 bucket the SDK may use. The role is "
             "passed explicitly (set `ROLE` if it is empty: in SageMaker Studio your execution role is found "
             "automatically), and the session gets its bucket up front, so the SDK never has to guess "
-            "them.\n\n"
-            "The SageMaker Python SDK sends a usage ping after each call; the `TelemetryOptOut` setting of "
-            "the "
-            "SDK's defaults config (added on top of your own defaults) turns it off."
+            "them.\n\n" + telemetry
         ),
         code(
-            f"""
-import json
-import logging
-import time
-
-import boto3
-import sagemaker
-
-logging.getLogger("sagemaker.config").setLevel(logging.WARNING)  # quiet "applied value from config" notes
-
-REGION = {region}  # empty: your AWS profile's region
-ROLE = {role}  # the SageMaker execution role; empty: the SageMaker Studio role
-BUCKET = {bucket}  # empty: SageMaker's default bucket, sagemaker-<region>-<account>
-
-boto_session = boto3.Session(region_name=REGION or None)
-REGION = boto_session.region_name
-if not BUCKET:
-    account = boto_session.client("sts").get_caller_identity()["Account"]
-    BUCKET = f"sagemaker-{{REGION}}-{{account}}"
-
-# The SDK's own defaults config, plus its documented telemetry opt-out.
-sdk_config = sagemaker.config.load_sagemaker_config()
-sdk_config.setdefault("SchemaVersion", "1.0")
-sdk_config.setdefault("SageMaker", {{}}).setdefault("PythonSDK", {{}}).setdefault("Modules", {{}})[
-    "TelemetryOptOut"
-] = True
-session = sagemaker.Session(boto_session=boto_session, default_bucket=BUCKET, sagemaker_config=sdk_config)
-if not ROLE:
-    ROLE = sagemaker.get_execution_role(sagemaker_session=session)
-print(f"Region {{REGION}}, bucket {{BUCKET}}, role {{ROLE}}")
-""",
+            render(
+                f"sagemaker_{plan.sdk}/setup.py.j2",
+                region=plan.region,
+                role=plan.role_arn,
+                bucket=plan.bucket,
+            ),
             "setup",
         ),
     ]
@@ -326,50 +349,18 @@ def _sm_helpers(plan: NotebookPlan, *, chat: bool) -> list[NotebookNode]:
                 else ""
             )
         ),
-        code(
-            f"""
-from sagemaker.predictor import Predictor
-from sagemaker.serializers import JSONSerializer
-
-
-def wait_for_endpoint(name, poll_seconds=30):
-    \"\"\"Poll until the endpoint is InService; raise with SageMaker's reason if it fails.\"\"\"
-    started, last = time.time(), None
-    while True:
-        described = session.sagemaker_client.describe_endpoint(EndpointName=name)
-        status = described["EndpointStatus"]
-        if status != last:
-            print(f"{{time.time() - started:6.0f}} s  {{name}}: {{status}}")
-            last = status
-        if status == "InService":
-            return described
-        if status in ("Failed", "OutOfService"):
-            raise RuntimeError(f"Endpoint {{name}} is {{status}}: {{described.get('FailureReason')}}")
-        time.sleep(poll_seconds)
-
-
-def generated_text(raw):
-    \"\"\"The text in an endpoint's answer ({{"generated_text": ...}}, a list of those, or plain text).\"\"\"
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
-    try:
-        answer = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(answer, list) and answer:
-        answer = answer[0]
-    return answer.get("generated_text", text) if isinstance(answer, dict) else str(answer)
-
-
-def ask(endpoint_name, inputs, parameters):
-    \"\"\"One invocation; the gated Llama 2 endpoints need the custom attribute {EULA_ATTRIBUTE}.\"\"\"
-    predictor = Predictor(endpoint_name, sagemaker_session=session, serializer=JSONSerializer())
-    payload = {{"inputs": inputs, "parameters": parameters}}
-    raw = predictor.predict(payload, custom_attributes={literal(EULA_ATTRIBUTE)})
-    return generated_text(raw)
-""",
-            "helpers",
-        ),
+        code(render(f"sagemaker_{plan.sdk}/helpers.py.j2", eula_attribute=EULA_ATTRIBUTE), "helpers"),
     ]
+    if plan.sdk == "v3" and plan.step in ("deploy", "train"):
+        cells += [
+            md(
+                "`build_and_deploy` runs `ModelBuilder.from_jumpstart_config` → `build` → `deploy`. Two "
+                "small subclasses keep what the notebook asks for: your precompiled `OPTION_*` values "
+                "(the SDK would merge JumpStart's defaults over them) and, for a fine-tuned model, its own "
+                "weights."
+            ),
+            code(render("sagemaker_v3/builders.py.j2"), "sdk_helpers"),
+        ]
     if chat:
         cells.append(code(CHAT_TEMPLATE_SOURCE, "chat_template"))
     return cells
@@ -402,66 +393,49 @@ def _endpoint_name_source(plan: NotebookPlan, suffix: str = "") -> str:
     return f"{literal(base + '-')} + time.strftime('%Y%m%d-%H%M%S', time.gmtime())"
 
 
-def _env_lines(plan: NotebookPlan, config: DeploymentConfig) -> tuple[str, str]:
-    """(the ENV assignment, the env keyword) for JumpStartModel."""
+def _env_assignment(plan: NotebookPlan, config: DeploymentConfig) -> str:
+    """The ENV assignment of the deploy cells (None: JumpStart's own environment)."""
     if plan.config_confirmed:
         return (
             "# The precompiled Neuron configuration: the container loads a ready graph, no compilation.\n"
-            f"ENV = {literal(config.to_env())}",
-            "    env=ENV,\n",
+            f"ENV = {literal(config.to_env())}"
         )
     return (
         "# This tuple is JumpStart's own default for the model; its OPTION_* values are left to JumpStart's\n"
         "# spec, since forcing other values could trigger a Neuron compilation at start-up.\n"
-        "ENV = None",
-        "",
+        "ENV = None"
     )
+
+
+def _builder_name(plan: NotebookPlan) -> str:
+    return "ModelBuilder.from_jumpstart_config" if plan.sdk == "v3" else "JumpStartModel"
 
 
 def _sm_deploy(plan: NotebookPlan) -> list[NotebookNode]:
     config = _config(plan)
-    env_assign, env_kw = _env_lines(plan, config)
+    env_assign = _env_assignment(plan, config)
     minutes = f" (typically about {plan.typical_minutes} minutes)" if plan.typical_minutes else ""
     return [
         md(
             "## Deploy\n\n"
-            f"`JumpStartModel` resolves the container image, the gated weights and the spec's settings for "
-            f"`{plan.model_id}` (version `{plan.model_version}`); `env` selects the precompiled Neuron "
-            f"configuration: context length {config.n_positions} tokens, rolling batch size "
-            f"{config.max_rolling_batch_size}, tensor parallel degree {config.tensor_parallel_degree}, "
+            f"`{_builder_name(plan)}` resolves the container image, the gated weights and the spec's "
+            f"settings for `{plan.model_id}` (version `{plan.model_version}`); `env` selects the "
+            f"precompiled Neuron configuration: context length {config.n_positions} tokens, rolling batch "
+            f"size {config.max_rolling_batch_size}, tensor parallel degree {config.tensor_parallel_degree}, "
             f"{config.dtype}, on `{config.instance_type}`. `deploy(..., wait=False)` returns at once; the "
             f"next cell waits for the endpoint{minutes}."
         ),
         code(
-            f"""
-from sagemaker.jumpstart.model import JumpStartModel
-
-MODEL_ID = {literal(plan.model_id)}
-MODEL_VERSION = {literal(plan.model_version)}
-INSTANCE_TYPE = {literal(config.instance_type)}
-{env_assign}
-ENDPOINT_NAME = {_endpoint_name_source(plan)}
-TAGS = {_tags_source(plan, config)}
-
-model = JumpStartModel(
-    model_id=MODEL_ID,
-    model_version=MODEL_VERSION,
-    region=REGION,
-    instance_type=INSTANCE_TYPE,
-{env_kw}    role=ROLE,
-    sagemaker_session=session,
-    name=ENDPOINT_NAME,
-)
-model.deploy(
-    accept_eula=True,  # you accept the Llama 2 licence (see above)
-    wait=False,
-    endpoint_name=ENDPOINT_NAME,
-    initial_instance_count=1,
-    instance_type=INSTANCE_TYPE,
-    tags=TAGS,
-)
-print(f"Creating endpoint {{ENDPOINT_NAME}} on {{INSTANCE_TYPE}}")
-""",
+            render(
+                f"sagemaker_{plan.sdk}/deploy.py.j2",
+                model_id=plan.model_id,
+                model_version=plan.model_version,
+                instance_type=config.instance_type,
+                env_assign=env_assign,
+                confirmed=plan.config_confirmed,
+                endpoint_name_source=_endpoint_name_source(plan),
+                tags_source=_tags_source(plan, config),
+            ),
             "deploy",
         ),
         md("## Wait until the endpoint is InService"),
@@ -508,20 +482,15 @@ for prompt in PROMPTS:
     ]
 
 
-def _sm_delete_source(endpoint_expr: str) -> str:
-    return f"""
-predictor = Predictor({endpoint_expr}, sagemaker_session=session)
-predictor.delete_model()  # first: it looks the model up through the endpoint config
-predictor.delete_endpoint(delete_endpoint_config=True)
-print(f"Deleted endpoint {{{endpoint_expr}}}, its endpoint config and model.")
-"""
+def _sm_delete_source(plan: NotebookPlan, endpoint_expr: str) -> str:
+    return render(f"sagemaker_{plan.sdk}/delete.py.j2", endpoint_expr=endpoint_expr)
 
 
 def _indented(source: str) -> str:
     return "\n".join("    " + line if line else line for line in source.strip().splitlines())
 
 
-def _sm_cleanup(endpoint_expr: str, *, guarded: bool) -> list[NotebookNode]:
+def _sm_cleanup(plan: NotebookPlan, endpoint_expr: str, *, guarded: bool) -> list[NotebookNode]:
     if guarded:
         return [
             md(
@@ -531,7 +500,7 @@ def _sm_cleanup(endpoint_expr: str, *, guarded: bool) -> list[NotebookNode]:
             ),
             code(
                 "DELETE_ENDPOINT = False\n\nif DELETE_ENDPOINT:\n"
-                + _indented(_sm_delete_source(endpoint_expr))
+                + _indented(_sm_delete_source(plan, endpoint_expr))
                 + '\nelse:\n    print("Kept the endpoint: set DELETE_ENDPOINT = True to delete it.")',
                 "cleanup",
             ),
@@ -542,7 +511,7 @@ def _sm_cleanup(endpoint_expr: str, *, guarded: bool) -> list[NotebookNode]:
             "Delete the endpoint, its endpoint config and its model: the instance is billed until the "
             "endpoint is deleted."
         ),
-        code(_sm_delete_source(endpoint_expr), "cleanup"),
+        code(_sm_delete_source(plan, endpoint_expr), "cleanup"),
     ]
 
 
@@ -590,48 +559,28 @@ def _sm_train(plan: NotebookPlan) -> list[NotebookNode]:
         cells += [
             md(
                 "## Fine-tune\n\n"
-                f"`JumpStartEstimator` starts a SageMaker training job on `{plan.training_instance_type}` "
+                f"`{_trainer_name(plan)}` starts a SageMaker training job on `{plan.training_instance_type}` "
                 "with the JumpStart Neuron fine-tuning recipe. The dataset must be a JSON Lines file with a "
                 "`text` field per record (the panel's dataset step writes exactly that). Only the "
                 "hyperparameters you changed are listed; JumpStart's defaults apply to the others. "
-                "`fit(..., wait=False)` returns at once."
+                f"`{'train' if plan.sdk == 'v3' else 'fit'}(..., wait=False)` returns at once."
             ),
             code(
-                f"""
-from sagemaker.jumpstart.estimator import JumpStartEstimator
-
-MODEL_ID = {literal(plan.model_id)}
-MODEL_VERSION = {literal(plan.model_version)}
-TRAINING_INSTANCE_TYPE = {literal(plan.training_instance_type)}
-DATASET_URI = {literal(plan.dataset_uri)}
-HYPERPARAMETERS = {literal(plan.hyperparameters)}
-JOB_NAME = {literal(plan.short_name + "-ft-")} + time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-TRAINING_TAGS = {
-                    literal(
-                        [
-                            {"Key": MANAGED_TAG, "Value": "true"},
-                            {"Key": MODEL_ID_TAG, "Value": plan.model_id or ""},
-                            {"Key": CREATOR_TAG, "Value": plan.creator},
-                        ]
-                    )
-                }
-
-estimator = JumpStartEstimator(
-    model_id=MODEL_ID,
-    model_version=MODEL_VERSION,
-    region=REGION,
-    instance_type=TRAINING_INSTANCE_TYPE,
-    instance_count=1,
-    role=ROLE,
-    output_path=f"s3://{{BUCKET}}/{TRAINING_OUTPUT_PREFIX}/",
-    hyperparameters=HYPERPARAMETERS,
-    environment={{"accept_eula": "true"}},  # you accept the Llama 2 licence (see above)
-    tags=TRAINING_TAGS,
-    sagemaker_session=session,
-)
-estimator.fit({{"train": DATASET_URI}}, wait=False, job_name=JOB_NAME)
-print(f"Started training job {{JOB_NAME}}")
-""",
+                render(
+                    f"sagemaker_{plan.sdk}/train.py.j2",
+                    model_id=plan.model_id,
+                    model_version=plan.model_version,
+                    training_instance_type=plan.training_instance_type,
+                    dataset_uri=plan.dataset_uri,
+                    hyperparameters=plan.hyperparameters,
+                    job_prefix=plan.short_name + "-ft-",
+                    training_tags=[
+                        {"Key": MANAGED_TAG, "Value": "true"},
+                        {"Key": MODEL_ID_TAG, "Value": plan.model_id or ""},
+                        {"Key": CREATOR_TAG, "Value": plan.creator},
+                    ],
+                    output_prefix=TRAINING_OUTPUT_PREFIX,
+                ),
                 "train",
             ),
         ]
@@ -655,25 +604,10 @@ print(f"Started training job {{JOB_NAME}}")
             "Downloading, Training, Uploading …). The loss curve and logs are in the panel and in CloudWatch."
         ),
         code(
-            """
-def wait_for_training(name, poll_seconds=60):
-    \"\"\"Poll until the training job ends; raise with SageMaker's reason unless it Completed.\"\"\"
-    started, last = time.time(), None
-    while True:
-        job = session.sagemaker_client.describe_training_job(TrainingJobName=name)
-        status = (job["TrainingJobStatus"], job.get("SecondaryStatus"))
-        if status != last:
-            print(f"{time.time() - started:6.0f} s  {name}: {status[0]} / {status[1]}")
-            last = status
-        if status[0] == "Completed":
-            return job
-        if status[0] in ("Failed", "Stopped"):
-            raise RuntimeError(f"Training job {name} is {status[0]}: {job.get('FailureReason')}")
-        time.sleep(poll_seconds)
-
-
-training_job = wait_for_training(JOB_NAME)
-""",
+            render(
+                "wait_training.py.j2",
+                sagemaker_client="session.sagemaker_client" if plan.sdk == "v2" else "sagemaker_client",
+            ),
             "wait_training",
         ),
     ]
@@ -681,57 +615,29 @@ training_job = wait_for_training(JOB_NAME)
     return cells
 
 
+def _trainer_name(plan: NotebookPlan) -> str:
+    return "ModelTrainer.from_jumpstart_config" if plan.sdk == "v3" else "JumpStartEstimator"
+
+
 def _sm_deploy_fine_tuned(plan: NotebookPlan) -> list[NotebookNode]:
     config = _config(plan)
-    env_assign, env_kw = _env_lines(plan, config)
     return [
         md(
             "## Deploy the fine-tuned model\n\n"
-            "The job's output (its `S3ModelArtifacts`) replaces the base weights: `JumpStartModel` gets "
-            "it as `model_data` and otherwise deploys like the base model, with the precompiled "
+            f"The job's output (its `S3ModelArtifacts`) replaces the base weights: `{_builder_name(plan)}` "
+            "gets it as `model_data` and otherwise deploys like the base model, with the precompiled "
             f"configuration on `{config.instance_type}` (context length {config.n_positions})."
         ),
         code(
-            f"""
-from sagemaker.jumpstart.model import JumpStartModel
-
-INSTANCE_TYPE = {literal(config.instance_type)}
-{env_assign}
-FT_ENDPOINT_NAME = {_endpoint_name_source(plan, "-ft")}
-
-artifacts = training_job["ModelArtifacts"]["S3ModelArtifacts"]
-if training_job.get("OutputDataConfig", {{}}).get("CompressionType", "GZIP") == "GZIP":
-    model_data = artifacts
-else:  # uncompressed output: hosting takes the S3 prefix
-    model_data = {{
-        "S3DataSource": {{
-            "S3Uri": artifacts.rstrip("/") + "/",
-            "S3DataType": "S3Prefix",
-            "CompressionType": "None",
-        }}
-    }}
-FT_TAGS = {_tags_source(plan, config)} + [{{"Key": {literal(TRAINING_JOB_TAG)}, "Value": JOB_NAME}}]
-
-fine_tuned = JumpStartModel(
-    model_id=MODEL_ID,
-    model_version=MODEL_VERSION,
-    region=REGION,
-    instance_type=INSTANCE_TYPE,
-    model_data=model_data,
-{env_kw}    role=ROLE,
-    sagemaker_session=session,
-    name=FT_ENDPOINT_NAME,
-)
-fine_tuned.deploy(
-    accept_eula=True,
-    wait=False,
-    endpoint_name=FT_ENDPOINT_NAME,
-    initial_instance_count=1,
-    instance_type=INSTANCE_TYPE,
-    tags=FT_TAGS,
-)
-endpoint = wait_for_endpoint(FT_ENDPOINT_NAME)
-""",
+            render(
+                f"sagemaker_{plan.sdk}/deploy_fine_tuned.py.j2",
+                instance_type=config.instance_type,
+                env_assign=_env_assignment(plan, config),
+                confirmed=plan.config_confirmed,
+                endpoint_name_source=_endpoint_name_source(plan, "-ft"),
+                tags_source=_tags_source(plan, config),
+                training_job_tag=TRAINING_JOB_TAG,
+            ),
             "deploy",
         ),
     ]
@@ -743,13 +649,13 @@ def sagemaker_notebook(plan: NotebookPlan) -> list[NotebookNode]:
         cells += [_title(plan, "deploy on AWS Inferentia2"), _eula_markdown(plan), _cost_markdown(plan)]
         cells += _sm_setup(plan) + _sm_helpers(plan, chat=plan.chat) + _sm_deploy(plan)
         cells += _sm_invoke(plan, "ENDPOINT_NAME", chat=plan.chat)
-        cells += _sm_cleanup("ENDPOINT_NAME", guarded=False)
+        cells += _sm_cleanup(plan, "ENDPOINT_NAME", guarded=False)
     elif plan.step == "invoke":
         cells += [_title(plan, f"prompt the endpoint {plan.endpoint_name}"), _eula_markdown(plan)]
         cells += _sm_setup(plan) + _sm_helpers(plan, chat=plan.chat)
         cells += [code(f"ENDPOINT_NAME = {literal(plan.endpoint_name)}", "endpoint")]
         cells += _sm_invoke(plan, "ENDPOINT_NAME", chat=plan.chat)
-        cells += _sm_cleanup("ENDPOINT_NAME", guarded=True)
+        cells += _sm_cleanup(plan, "ENDPOINT_NAME", guarded=True)
     elif plan.step == "train":
         cells += [
             _title(plan, "fine-tune on AWS Trainium, deploy and compare"),
@@ -761,7 +667,7 @@ def sagemaker_notebook(plan: NotebookPlan) -> list[NotebookNode]:
             cells += _compare_with_base(plan, _sm_compare_source)
         else:
             cells += _sm_invoke(plan, "FT_ENDPOINT_NAME", chat=plan.chat)
-        cells += _sm_cleanup("FT_ENDPOINT_NAME", guarded=False)
+        cells += _sm_cleanup(plan, "FT_ENDPOINT_NAME", guarded=False)
     elif plan.step == "compare":
         a, b = plan.endpoints
         cells += [_title(plan, f"compare {a.name} and {b.name}"), _eula_markdown(plan)]
@@ -771,16 +677,7 @@ def sagemaker_notebook(plan: NotebookPlan) -> list[NotebookNode]:
                 "## Clean up\n\nThe endpoints were not created by this notebook; delete them here (set "
                 "`DELETE_ENDPOINTS = True`) or from the panel's Resources tab when you are done."
             ),
-            code(
-                "DELETE_ENDPOINTS = False\n\nif DELETE_ENDPOINTS:\n"
-                "    for name in (ENDPOINT_A, ENDPOINT_B):\n"
-                "        predictor = Predictor(name, sagemaker_session=session)\n"
-                "        predictor.delete_model()\n"
-                "        predictor.delete_endpoint(delete_endpoint_config=True)\n"
-                '        print(f"Deleted endpoint {name}, its endpoint config and model.")\n'
-                'else:\n    print("Kept the endpoints: set DELETE_ENDPOINTS = True to delete them.")',
-                "cleanup",
-            ),
+            code(render(f"sagemaker_{plan.sdk}/delete_many.py.j2"), "cleanup"),
         ]
     else:  # cleanup
         cells += [
@@ -793,14 +690,12 @@ def sagemaker_notebook(plan: NotebookPlan) -> list[NotebookNode]:
         cells += _sm_setup(plan)
         cells += [
             code(
-                "from sagemaker.predictor import Predictor\n\n"
-                f"ENDPOINT_NAME = {literal(plan.endpoint_name)}\n"
-                "described = session.sagemaker_client.describe_endpoint(EndpointName=ENDPOINT_NAME)\n"
-                'print(ENDPOINT_NAME, described["EndpointStatus"])',
+                render(f"sagemaker_{plan.sdk}/cleanup_endpoint.py.j2", endpoint_name=plan.endpoint_name),
                 "endpoint",
             )
         ]
-        cells += _sm_cleanup("ENDPOINT_NAME", guarded=False)
+        cells += _sm_cleanup(plan, "ENDPOINT_NAME", guarded=False)
+    cells.insert(1, _sdk_check(plan))  # right after the title: the first code cell
     return cells
 
 

@@ -8,7 +8,8 @@ into the Jupyter server's root directory under a readable name that never overwr
 root, ready for JupyterLab's ``docmanager:open``.
 
 Flavour: the active backend's (``sagemaker`` → SageMaker Python SDK code; ``local`` → the extension's client
-driving the local backend), unless the body names one.
+driving the local backend), unless the body names one. SageMaker notebooks target ``sdk`` ("v2" or "v3"), by
+default the SDK major installed with this server.
 """
 
 from __future__ import annotations
@@ -25,19 +26,31 @@ import nbformat
 from .allow_lists import allowed_model, require_allowed_instance_type
 from .backend_selection import BackendProvider
 from .backends.aws_detection import resolve_region
-from .backends.base import DeploymentConfig
+from .backends.base import DeploymentConfig, tag_value
 from .catalog import Catalog, short_model_name
 from .errors import ApiError, BadRequest, ServiceUnavailable
 from .inference_parameters import validate_parameters
-from .notebook_cells import FLAVOURS, STEPS, EndpointRef, Flavour, NotebookPlan, Step, build_notebook
+from .notebook_cells import (
+    FLAVOURS,
+    SDKS,
+    STEPS,
+    EndpointRef,
+    Flavour,
+    NotebookPlan,
+    Sdk,
+    Step,
+    build_notebook,
+)
 from .resource_rules import S3_URI_RE as S3_URI_PATTERN
 from .resource_rules import check_resource_name
+from .sagemaker_sdk import notebook_sdk
 from .settings import ExtensionSettings
 from .training_service import DATASET_FORMATS, check_hyperparameter, check_job_name
 
 FIELDS = (
     "step",
     "flavour",
+    "sdk",
     "model_id",
     "config",
     "endpoint_name",
@@ -135,6 +148,19 @@ class NotebookService:
             backend = await self.backends.get()
             return backend.name
         return "local" if self.settings.backend == "local" else "sagemaker"
+
+    @staticmethod
+    def _sdk(requested: Any) -> Sdk:
+        """The SageMaker flavour's SDK major: as asked, else the one in this server's environment."""
+        if requested is None:
+            return notebook_sdk()
+        if requested not in SDKS:
+            raise BadRequest(
+                f"sdk must be one of {', '.join(SDKS)}; got {str(requested)[:40]!r}.",
+                hint="Omit it to get code for the SageMaker Python SDK installed with this server.",
+                code="InvalidBody",
+            )
+        return cast(Sdk, requested)
 
     # --- validation -----------------------------------------------------------------------------------------
 
@@ -248,6 +274,7 @@ class NotebookService:
             prompts = (str(examples[0]["inputs"]),) if examples else ("The capital of France is",)
 
         flavour = await self._flavour(body.get("flavour"))
+        sdk = self._sdk(body.get("sdk"))
         # A deploy of a fine-tuned model follows its training job: the train notebook without the fit cell.
         base_endpoint: str | None = None
         if step == "deploy" and training_job is not None:
@@ -286,6 +313,7 @@ class NotebookService:
         return NotebookPlan(
             step=step,
             flavour=flavour,
+            sdk=sdk,
             model_id=model_id,
             display_name=str(model["display_name"]) if model is not None else "",
             short_name=short_model_name(model_id) if model_id else "llama-2",
@@ -312,7 +340,7 @@ class NotebookService:
             region=resolve_region(self.settings, None) or "",
             role_arn=self.settings.role_arn,
             bucket=self.settings.s3_bucket,
-            creator=user or "unknown",
+            creator=tag_value(user or "unknown"),  # a tag value, as the backend writes it
             generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         )
 

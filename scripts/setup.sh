@@ -33,3 +33,15 @@ echo "==> Building the frontend"
 jlpm build
 jupyter labextension develop --overwrite . >/dev/null
 jupyter server extension enable --sys-prefix jupyter_llama_neuron >/dev/null
+
+# The SageMaker path under SDK v3 (what SageMaker Studio ships): a second venv with only what that path and
+# its tests need (no torch), so the SageMaker-path tests run under both SDK majors (scripts/test.sh).
+VENV3="$ROOT/.venv-sdk3"
+STAMP3="$VENV3/.jupyter-llama-neuron-setup"
+if [ ! -f "$STAMP3" ] || [ pyproject.toml -nt "$STAMP3" ]; then
+  echo "==> Creating $VENV3 (SageMaker Python SDK v3)"
+  [ -x "$VENV3/bin/python" ] || "$PYTHON" -m venv "$VENV3"
+  "$VENV3/bin/python" -m pip install --quiet --upgrade pip
+  "$VENV3/bin/python" -m pip install --quiet -e ".[sagemaker,widgets,test]" "sagemaker>=3.12,<4"
+  touch "$STAMP3"
+fi

@@ -57,6 +57,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.aws_emulator_sdk3 import apply_sdk3_patches
 from tests.iam_actions import IamAudit, actions_for
 
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
@@ -630,6 +631,8 @@ def apply_moto_patches() -> None:
         return original_call_action(self)
 
     BaseResponse.call_action = call_action
+
+    apply_sdk3_patches()  # what SageMaker Python SDK v3 calls and moto lacks (Hub APIs, ...)
 
 
 # ------------------------------------------------------------------------------------------------------------

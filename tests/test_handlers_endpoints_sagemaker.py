@@ -17,6 +17,7 @@ from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 from jupyter_llama_neuron.backends.sagemaker import aws_errors
 from jupyter_llama_neuron.services import Services
 from jupyter_llama_neuron.settings import ExtensionSettings
+from tests.aws_emulator_sdk3 import restart_polls
 from tests.rest_client import accept_eula, call, sagemaker_config
 
 if TYPE_CHECKING:  # imported by pytest as a plugin (below) so that its asserts are rewritten
@@ -106,6 +107,7 @@ async def test_deploy_poll_invoke_delete(
     tags = {tag["Key"]: tag["Value"] for tag in aws_calls.one("CreateEndpoint")["Tags"]}
     assert tags["jupyter-llama-neuron:creator"] not in ("", "unknown")
 
+    restart_polls(aws_emulator, "endpoint", "llama-demo", 1)  # SDK v3 read the endpoint back once
     statuses = [(await call(jp_fetch, "GET", "endpoints", "llama-demo"))[1]["status"] for _ in range(2)]
     assert statuses == ["Creating", "InService"]
 

@@ -196,6 +196,27 @@ def test_stand_in_readiness_missing_then_unavailable_without_packages(
         store.check_serving_available()
 
 
+def test_sagemaker_studios_transformers_4_is_explained_not_upgraded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata
+
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata,
+        "version",
+        lambda name: "4.57.6" if name == "transformers" else real_version(name),
+    )
+    store = ModelStore(make_settings(tmp_path, None))
+    readiness = store.readiness(BASE_ID)
+    assert readiness["state"] == "unavailable"
+    assert "4.57.6" in readiness["message"]
+    assert "SageMaker backend" in readiness["message"]
+    assert "pip install" not in readiness["message"]  # nothing that would replace the image's transformers
+    with pytest.raises(ServiceUnavailable, match="transformers 5"):
+        store.check_serving_available()
+
+
 async def test_create_refuses_what_it_cannot_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     missing_dir = make_settings(tmp_path, None, local_model_paths={BASE_ID: str(tmp_path / "nowhere")})
     local = LocalBackend(missing_dir, FakeCatalog())

@@ -130,20 +130,22 @@ async def test_every_step_writes_a_valid_notebook(tmp_path: Path, body: dict[str
     sources = "\n".join(cell.source for cell in code_cells(notebook))
     if flavour == "sagemaker":
         assert "jupyter_llama_neuron" not in sources  # the SageMaker notebook needs nothing from us
-        assert "role=ROLE" in sources or body["step"] in ("compare", "cleanup", "invoke")
+        passes_role = "role=ROLE" in sources or "role_arn=ROLE" in sources
+        assert passes_role or body["step"] in ("compare", "cleanup", "invoke")
     else:
         assert "from jupyter_llama_neuron.client import LlamaNeuronClient" in sources
-    assert roles(notebook)[0] == "setup"
+    expected = ["sdk_check", "setup"] if flavour == "sagemaker" else ["setup"]
+    assert roles(notebook)[: len(expected)] == expected
     if body["step"] in ("deploy", "train", "cleanup"):
         assert roles(notebook)[-1] == "cleanup"
 
 
-async def test_deploy_notebook_has_the_exact_configuration_eula_and_price(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sdk", ["v2", "v3"])
+async def test_deploy_notebook_has_the_exact_configuration_eula_and_price(tmp_path: Path, sdk: str) -> None:
     catalog = load_catalog()
     config = catalog.precompiled(MODEL_7B)[1]
-    result = await service(tmp_path).create(
-        {"step": "deploy", "model_id": MODEL_7B, "config": config.to_json(), "endpoint_name": "my-ep"}, "ana"
-    )
+    body = {"step": "deploy", "model_id": MODEL_7B, "config": config.to_json(), "endpoint_name": "my-ep"}
+    result = await service(tmp_path).create({**body, "sdk": sdk}, "ana")
     notebook = read_notebook(tmp_path / result["path"])
     deploy = cell_with_role(notebook, "deploy")
     assert assigned(deploy, "ENV") == config.to_env()
@@ -156,12 +158,21 @@ async def test_deploy_notebook_has_the_exact_configuration_eula_and_price(tmp_pa
         "jupyter-llama-neuron:creator": "ana",
         "jupyter-llama-neuron:config": config.to_tag(),
     }
-    assert "accept_eula=True" in deploy
-    assert "env=ENV" in deploy
     setup = cell_with_role(notebook, "setup")
     assert assigned(setup, "ROLE") == ROLE
-    assert "TelemetryOptOut" in setup
     assert "default_bucket=BUCKET" in setup
+    if sdk == "v2":
+        assert "accept_eula=True" in deploy
+        assert "env=ENV" in deploy
+        assert "TelemetryOptOut" in setup
+    else:
+        assert "build_and_deploy(MODEL_ID, MODEL_VERSION, INSTANCE_TYPE, ENV, ENDPOINT_NAME, TAGS)" in deploy
+        builders = cell_with_role(notebook, "sdk_helpers")
+        assert "accept_eula=True" in builders
+        assert "ModelBuilder.from_jumpstart_config" in builders
+    check = cell_with_role(notebook, "sdk_check")
+    assert roles(notebook)[0] == "sdk_check"
+    assert f'!= "{sdk[1:]}"' in check
     text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
     price = catalog.price_per_hour(config.instance_type)
     assert f"${price:,.2f} per hour" in text
@@ -172,7 +183,10 @@ async def test_deploy_notebook_has_the_exact_configuration_eula_and_price(tmp_pa
     invoke = cell_with_role(notebook, "invoke")
     assert assigned(invoke, "PROMPTS") == [card["example_prompts"][0]["inputs"]]
     assert assigned(invoke, "PARAMETERS") == card["example_prompts"][0]["parameters"]
-    assert 'custom_attributes="accept_eula=true"' in cell_with_role(notebook, "helpers").replace("'", '"')
+    helpers = cell_with_role(notebook, "helpers").replace("'", '"')
+    assert (
+        'custom_attributes="accept_eula=true"' if sdk == "v2" else 'CustomAttributes="accept_eula=true"'
+    ) in helpers
 
 
 async def test_unconfirmed_70b_tuple_leaves_the_environment_to_jumpstart(tmp_path: Path) -> None:
@@ -182,18 +196,23 @@ async def test_unconfirmed_70b_tuple_leaves_the_environment_to_jumpstart(tmp_pat
     assert "env=ENV" not in deploy
 
 
+@pytest.mark.parametrize("sdk", ["v2", "v3"])
 async def test_train_notebook_carries_dataset_hyperparameters_and_the_fine_tuned_deploy(
-    tmp_path: Path,
+    tmp_path: Path, sdk: str
 ) -> None:
     body = BODIES[5]
-    result = await service(tmp_path).create(dict(body), "ana")
+    result = await service(tmp_path).create({**body, "sdk": sdk}, "ana")
     assert result["path"] == "llama-2-7b-fine-tune.ipynb"
     notebook = read_notebook(tmp_path / result["path"])
     train = cell_with_role(notebook, "train")
     assert assigned(train, "DATASET_URI") == "s3://my-bucket/data/train.jsonl"
     assert assigned(train, "HYPERPARAMETERS") == {"max_steps": "5", "learning_rate": "0.0001"}
     assert assigned(train, "TRAINING_INSTANCE_TYPE") == "ml.trn1.32xlarge"
-    assert 'environment={"accept_eula": "true"}' in train
+    if sdk == "v2":
+        assert 'environment={"accept_eula": "true"}' in train
+    else:
+        assert "accept_eula=True" in train
+        assert 'InputData(channel_name="train", data_source=DATASET_URI)' in train
     assert "model_data=model_data" in cell_with_role(notebook, "deploy")
     assert assigned(cell_with_role(notebook, "compare"), "BASE_ENDPOINT") == "base-1"
     assert roles(notebook)[-1] == "cleanup"
@@ -223,8 +242,8 @@ async def test_an_unwritable_root_is_a_clear_error(tmp_path: Path) -> None:
 # -- text safety ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flavour", ["sagemaker", "local"])
-async def test_prompts_stay_string_literals(tmp_path: Path, flavour: str) -> None:
+@pytest.mark.parametrize(("flavour", "sdk"), [("sagemaker", "v2"), ("sagemaker", "v3"), ("local", "v3")])
+async def test_prompts_stay_string_literals(tmp_path: Path, flavour: str, sdk: str) -> None:
     result = await service(tmp_path).create(
         {
             "step": "invoke",
@@ -232,6 +251,7 @@ async def test_prompts_stay_string_literals(tmp_path: Path, flavour: str) -> Non
             "endpoint_name": "ep-1",
             "prompts": TRICKY,
             "flavour": flavour,
+            "sdk": sdk,
         }
     )
     invoke = cell_with_role(read_notebook(tmp_path / result["path"]), "invoke")
@@ -353,6 +373,8 @@ BAD: list[tuple[Any, int, str]] = [
     ),
     ({"step": "deploy", "model_id": MODEL_7B, "dataset_uri": "s3://bucket-1/a.jsonl"}, 400, "InvalidBody"),
     ({"step": "deploy", "model_id": MODEL_7B, "flavour": "gpu"}, 400, "InvalidBody"),
+    ({"step": "deploy", "model_id": MODEL_7B, "sdk": "v4"}, 400, "InvalidBody"),
+    ({"step": "deploy", "model_id": MODEL_7B, "sdk": 3}, 400, "InvalidBody"),
 ]
 
 
@@ -377,6 +399,34 @@ async def test_allow_lists_apply(tmp_path: Path) -> None:
             {"step": "deploy", "model_id": MODEL_7B}
         )
     assert (caught.value.status, caught.value.code) == (403, "InstanceTypeNotAllowed")
+
+
+async def test_the_default_sdk_is_the_installed_major_and_the_creator_a_tag_value(tmp_path: Path) -> None:
+    from jupyter_llama_neuron.sagemaker_sdk import installed_major
+
+    result = await service(tmp_path).create({"step": "deploy", "model_id": MODEL_7B}, "ana <ana@example.com>")
+    notebook = read_notebook(tmp_path / result["path"])
+    expected = "2" if installed_major() == 2 else "3"
+    assert f'!= "{expected}"' in cell_with_role(notebook, "sdk_check")
+    tags = {tag["Key"]: tag["Value"] for tag in assigned(cell_with_role(notebook, "deploy"), "TAGS")}
+    assert tags["jupyter-llama-neuron:creator"] == "ana _ana@example.com_"  # as the backend would tag it
+
+
+@pytest.mark.parametrize("sdk", ["v2", "v3"])
+async def test_the_sdk_check_cell_says_what_to_do(tmp_path: Path, sdk: str) -> None:
+    result = await service(tmp_path).create({"step": "cleanup", "endpoint_name": "ep-1", "sdk": sdk})
+    check = cell_with_role(read_notebook(tmp_path / result["path"]), "sdk_check")
+    other = "v2" if sdk == "v3" else "v3"
+    # Run the cell as a kernel with another major would (version() answering "0.1.0").
+    source = check.replace('version("sagemaker")', '"0.1.0"')
+    assert source != check
+    with pytest.raises(RuntimeError) as wrong:
+        exec(compile(source, "sdk_check", "exec"), {})
+    message = str(wrong.value)
+    assert ("sagemaker>=3.12,<4" if sdk == "v3" else "sagemaker>=2.257,<3") in message
+    assert "%pip install" in message
+    assert "restart the kernel" in message
+    assert f'"sdk": "{other}"' in message
 
 
 # -- through the Jupyter server ------------------------------------------------------------------------------

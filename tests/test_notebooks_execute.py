@@ -1,9 +1,10 @@
 """The generated notebooks run: ``nbclient`` executes them in a real ipykernel.
 
 * SageMaker flavour, against the AWS emulator: the kernel inherits the emulator's environment (endpoint URL,
-  dummy credentials, region, local JumpStart specs, proxy tripwire). Assertions are on what the emulator holds
-  between cells: the endpoint with our tags and the precompiled ``OPTION_*`` environment, then nothing after
-  the clean-up cell.
+  dummy credentials, region, local JumpStart specs, proxy tripwire). The notebook is written for the SDK
+  major of this venv (the default), so the suite covers v2 in the main venv and v3 in ``.venv-sdk3``.
+  Assertions are on what the emulator holds between cells: the endpoint with our tags and the precompiled
+  ``OPTION_*`` environment, then nothing after the clean-up cell.
 * Local flavour, against the Jupyter test server with the catalog's 7B id mapped to the tiny model: the kernel
   finds the server through ``JUPYTER_SERVER_URL``/``JUPYTER_TOKEN`` and drives the local backend with
   ``LlamaNeuronClient``.
@@ -29,6 +30,7 @@ from jupyter_llama_neuron.catalog import load_catalog
 from jupyter_llama_neuron.chat_template import render_llama2
 from jupyter_llama_neuron.notebook_cells import METADATA_KEY
 from jupyter_llama_neuron.notebooks import NotebookService
+from jupyter_llama_neuron.sagemaker_sdk import installed_major
 from jupyter_llama_neuron.settings import ExtensionSettings
 
 if TYPE_CHECKING:
@@ -126,6 +128,22 @@ def notebook_client(notebook: Any, root: Path, kernel_name: str) -> NotebookClie
 
 def sagemaker_service(root: Path, emulator: AwsEmulator) -> NotebookService:
     settings = ExtensionSettings(backend="sagemaker", region=emulator.region, role_arn=emulator.role_arn)
+    # SDK v3 checks that the execution role exists and trusts SageMaker (iam:GetRole), as AWS would need.
+    emulator.client("iam").create_role(
+        RoleName=emulator.role_arn.rsplit("/", 1)[-1],
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sagemaker.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
     return NotebookService(settings, load_catalog(), root)
 
 
@@ -179,13 +197,13 @@ async def test_sagemaker_deploy_notebook_runs_against_the_emulator(
         assert tags["jupyter-llama-neuron:config"] == config.to_tag()
         environment = model["PrimaryContainer"]["Environment"]
         assert {key: environment[key] for key in OPTION_VARS} == config.to_env()
-        # The SDK's telemetry is off in this session (its documented opt-out).
-        telemetry = await runner.run_code(
-            "from sagemaker.config.config_schema import TELEMETRY_OPT_OUT_PATH\n"
-            "from sagemaker.utils import resolve_value_from_config\n"
-            "print(resolve_value_from_config(None, TELEMETRY_OPT_OUT_PATH, False, session))"
-        )
-        assert telemetry.strip().splitlines()[-1] == "True"
+        if installed_major() == 2:  # the SDK's telemetry is off in this session (its documented opt-out)
+            telemetry = await runner.run_code(
+                "from sagemaker.config.config_schema import TELEMETRY_OPT_OUT_PATH\n"
+                "from sagemaker.utils import resolve_value_from_config\n"
+                "print(resolve_value_from_config(None, TELEMETRY_OPT_OUT_PATH, False, session))"
+            )
+            assert telemetry.strip().splitlines()[-1] == "True"
 
         aws_emulator.queue_results({"generated_text": " Paris, of course."})
         await runner.run_through("invoke")
@@ -224,10 +242,17 @@ async def test_sagemaker_train_notebook_fine_tunes_deploys_and_cleans_up(
         jobs = sm.list_training_jobs()["TrainingJobSummaries"]
         assert len(jobs) == 1
         job = sm.describe_training_job(TrainingJobName=jobs[0]["TrainingJobName"])
-        assert job["Environment"]["accept_eula"] == "true"
         assert job["RoleArn"] == aws_emulator.role_arn
-        assert job["HyperParameters"]["max_steps"] == '"7"'
-        assert job["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == dataset
+        channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"] for c in job["InputDataConfig"]}
+        assert channels["train"]["S3Uri"] == dataset
+        assert "training" not in channels  # JumpStart's default dataset is not trained on too
+        if installed_major() == 2:
+            assert job["Environment"]["accept_eula"] == "true"
+            assert job["HyperParameters"]["max_steps"] == '"7"'
+        else:
+            assert channels["model"]["ModelAccessConfig"] == {"AcceptEula": True}  # the gated weights
+            assert job["HyperParameters"]["max_steps"] == "7"
+            assert job["StoppingCondition"]["MaxRuntimeInSeconds"] == 360000  # JumpStart's, not one hour
         tags = {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"]}
         assert tags["jupyter-llama-neuron:managed"] == "true"
 

@@ -30,6 +30,7 @@ from jupyter_llama_neuron.backends.sagemaker import (
 )
 from jupyter_llama_neuron.catalog import Catalog
 from jupyter_llama_neuron.errors import ApiError, Conflict, NotFound
+from tests.aws_emulator_sdk3 import restart_polls
 from tests.sagemaker_settings import LOG, ROLE_ARN, make_settings
 
 if TYPE_CHECKING:  # imported by pytest as a plugin (below) so that its asserts are rewritten
@@ -249,6 +250,7 @@ async def test_status_goes_from_creating_to_in_service(
 ) -> None:
     aws_emulator.state.endpoint_creating_polls = 2
     await backend.create_endpoint(request("progress"))
+    restart_polls(aws_emulator, "endpoint", "progress", 2)
     statuses = [(await backend.describe_endpoint("progress")).status for _ in range(4)]
     assert statuses == ["Creating", "Creating", "InService", "InService"]
 
@@ -258,6 +260,7 @@ async def test_failed_endpoint_carries_its_failure_reason(
 ) -> None:
     aws_emulator.state.failure_reason = "Ran out of ml.inf2.xlarge capacity."
     await backend.create_endpoint(request("fail-capacity"))
+    restart_polls(aws_emulator, "endpoint", "fail-capacity", 1)
     first = await backend.describe_endpoint("fail-capacity")
     assert (first.status, first.failure_reason) == ("Creating", None)
     failed = await backend.describe_endpoint("fail-capacity")

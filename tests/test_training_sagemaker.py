@@ -1,7 +1,8 @@
 """``/training-jobs`` with ``LlamaNeuronApp.backend = "sagemaker"``, end to end against the AWS emulator.
 
 Requests go through the real Jupyter server, the training service, the SageMaker backend and the SageMaker
-SDK's ``JumpStartEstimator``; assertions are on the HTTP answers and on the API calls AWS would receive.
+SDK (v2 ``JumpStartEstimator`` or v3 ``ModelTrainer``, whichever is installed); assertions are on the HTTP
+answers and on the API calls AWS would receive.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from jupyter_llama_neuron.backends.sagemaker import SageMakerBackend
+from jupyter_llama_neuron.backends.sagemaker.jumpstart_sdk import installed_major
 from jupyter_llama_neuron.catalog import load_catalog
 from jupyter_llama_neuron.settings import ExtensionSettings
+from tests.aws_emulator_sdk3 import restart_polls
 from tests.rest_client import accept_eula, call, sagemaker_config
 
 from .openapi_contract import assert_matches
@@ -78,20 +81,33 @@ async def test_create_sends_the_jumpstart_training_request(
     metrics = {m["Name"] for m in request["AlgorithmSpecification"]["MetricDefinitions"]}
     assert "meta-textgenerationneuron:train-loss" in metrics
     hyperparameters = request["HyperParameters"]
-    # The SDK JSON-encodes every value: "25" travels as "\"25\"".
-    assert hyperparameters["max_steps"] == '"25"'
-    assert hyperparameters["learning_rate"] == '"0.0001"'
-    assert hyperparameters["per_device_train_batch_size"] == '"1"'
-    channels = {
-        c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in request["InputDataConfig"]
-    }
-    assert channels["train"] == DATASET
-    environment = request["Environment"]
-    assert environment["accept_eula"] == "true"
-    assert environment["SageMakerGatedModelS3Uri"] == (
+    channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"] for c in request["InputDataConfig"]}
+    assert channels["train"]["S3Uri"] == DATASET
+    assert "training" not in channels  # the spec's default dataset is not added beside ours
+    gated_weights = (
         "s3://jumpstart-private-cache-prod-us-east-1/meta-training/trn1/v1.0.0/"
         "train-meta-textgenerationneuron-llama-2-7b.tar.gz"
     )
+    if installed_major() == 2:
+        # v2 JSON-encodes every value: "25" travels as "\"25\"".
+        assert hyperparameters["max_steps"] == '"25"'
+        assert hyperparameters["learning_rate"] == '"0.0001"'
+        assert hyperparameters["per_device_train_batch_size"] == '"1"'
+        # v2 hands the gated weights to the container through the environment.
+        assert request["Environment"]["accept_eula"] == "true"
+        assert request["Environment"]["SageMakerGatedModelS3Uri"] == gated_weights
+    else:
+        # v3 sends plain strings, with the spec's defaults for the rest, and no sagemaker_* entries.
+        assert hyperparameters["max_steps"] == "25"
+        assert hyperparameters["learning_rate"] == "0.0001"
+        assert hyperparameters["tensor_parallel_degree"] == "8"
+        assert not any(key.startswith("sagemaker_") for key in hyperparameters)
+        # v3 mounts the gated weights as the "model" channel, licence accepted on that channel.
+        assert channels["model"]["S3Uri"] == gated_weights
+        assert channels["model"]["ModelAccessConfig"] == {"AcceptEula": True}
+        assert request["EnableNetworkIsolation"] is True
+        assert request["EnableInterContainerTrafficEncryption"] is True
+        assert request["OutputDataConfig"]["CompressionType"] == "NONE"
     assert request["ResourceConfig"]["InstanceType"] == "ml.trn1.32xlarge"
     assert request["ResourceConfig"]["InstanceCount"] == 1
     assert request["RoleArn"] == aws_emulator.role_arn
@@ -125,6 +141,7 @@ async def test_status_progression_and_monitoring(
     aws_emulator.state.training_running_polls = 1
     code, _ = await start(jp_fetch)
     assert code == 202
+    restart_polls(aws_emulator, "training-job", "llama-ft-1", 1)
     aws_calls.clear()
     code, running = await call(jp_fetch, "GET", "training-jobs", "llama-ft-1")
     assert code == 200, running

@@ -4,7 +4,9 @@ By default the extension runs in local mode with its state in a throw-away data 
 the user's data or AWS; the first deploy converts the bundled SmolLM2 model into that dir (about 25 s).
 It listens on LLAMA_NEURON_UI_PORT (default 18888, never the 8888 a user's JupyterLab takes); with
 LLAMA_NEURON_UI_BACKEND=sagemaker it listens on the next port, against the in-process AWS emulator
-that the pytest suite uses (moto plus the additions this flow needs, and local JumpStart specs).
+that the pytest suite uses (moto plus the additions this flow needs, and local JumpStart specs). With
+LLAMA_NEURON_UI_STUDIO=1 it runs local mode as SageMaker Studio runs Jupyter, two ports up: base URL
+/jupyterlab/default/, no token, and the XSRF check on (the panel must send the cookie's token on writes).
 """
 
 import os
@@ -43,7 +45,12 @@ c.FileContentsManager.delete_to_trash = False  # type: ignore[name-defined]  # n
 
 backend = os.environ.get("LLAMA_NEURON_UI_BACKEND", "local")
 port = int(os.environ.get("LLAMA_NEURON_UI_PORT", "18888"))
-c.ServerApp.port = port + (1 if backend == "sagemaker" else 0)  # type: ignore[name-defined]  # noqa: F821
+studio = os.environ.get("LLAMA_NEURON_UI_STUDIO") == "1"
+c.ServerApp.port = port + (1 if backend == "sagemaker" else 2 if studio else 0)  # type: ignore[name-defined]  # noqa: F821
+if studio:
+    c.ServerApp.base_url = "/jupyterlab/default/"  # type: ignore[name-defined]  # noqa: F821
+    c.ServerApp.disable_check_xsrf = False  # type: ignore[name-defined]  # noqa: F821
+    c.ServerApp.allow_origin = "*"  # type: ignore[name-defined]  # noqa: F821
 c.ServerApp.port_retries = 0  # type: ignore[name-defined]  # noqa: F821  (a taken port fails, never drifts)
 data_dir = os.environ.get("LLAMA_NEURON_UI_DATA_DIR") or ""
 if not data_dir:

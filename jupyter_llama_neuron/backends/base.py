@@ -6,6 +6,7 @@ reports what exists. Everything here is plain data so handlers can serialise it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
@@ -40,6 +41,14 @@ TRAINING_JOB_TAG = "jupyter-llama-neuron:training-job"
 # never, absent = the server default) and "keep until" (ISO 8601 UTC; no auto-delete before it).
 AUTO_DELETE_TAG = "jupyter-llama-neuron:auto-delete-idle-minutes"
 KEEP_UNTIL_TAG = "jupyter-llama-neuron:keep-until"
+
+# AWS tag values: letters, digits, spaces and _.:/=+-@ only, at most 256 characters.
+_TAG_VALUE_UNSAFE = re.compile(r"[^\w\s.:/=+\-@]", re.UNICODE)
+
+
+def tag_value(value: str) -> str:
+    """``value`` as a valid AWS tag value (unsafe characters → "_"); also used by generated notebooks."""
+    return _TAG_VALUE_UNSAFE.sub("_", value)[:256]
 # The tags on a training job: the same names as on endpoints (managed, model id, creator, client token).
 TRAINING_JOB_TAGS: tuple[str, ...] = (MANAGED_TAG, MODEL_ID_TAG, CREATOR_TAG, CLIENT_TOKEN_TAG)
 

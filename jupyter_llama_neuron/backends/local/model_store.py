@@ -22,6 +22,7 @@ import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,6 +55,27 @@ def _module_available(name: str) -> bool:
 
 def missing_modules(names: tuple[str, ...]) -> list[str]:
     return [name for name in names if not _module_available(name)]
+
+
+MIN_TRANSFORMERS_MAJOR = 5  # the ``local`` extra's pin
+OLD_TRANSFORMERS_HINT = (
+    "Local mode needs transformers {need}.x or newer; this environment has {have} (SageMaker Studio's image "
+    "ships 4.57, and installing this extension there leaves the image's torch and transformers alone). Use "
+    "the SageMaker backend here, or run local mode in your own environment (README: Install in SageMaker "
+    "Studio)."
+)
+
+
+def old_transformers_reason() -> str | None:
+    """Why the installed transformers is too old for the worker, or None."""
+    try:
+        version = metadata.version("transformers")
+    except metadata.PackageNotFoundError:
+        return None  # reported as missing instead
+    head = version.split(".", 1)[0]
+    if head.isdigit() and int(head) < MIN_TRANSFORMERS_MAJOR:
+        return OLD_TRANSFORMERS_HINT.format(need=MIN_TRANSFORMERS_MAJOR, have=version)
+    return None
 
 
 def stand_in_label(display_name: str | None) -> str:
@@ -134,9 +156,15 @@ class ModelStore:
                 code="LocalModeUnavailable",
                 hint=INSTALL_HINT,
             )
+        old = old_transformers_reason()
+        if old:
+            raise ServiceUnavailable(old, code="LocalModeUnavailable")
 
     def stand_in_unavailable_reason(self) -> str | None:
         """Why the stand-in cannot be made ready here, or None (once converted it needs only torch & co)."""
+        old = old_transformers_reason()
+        if old:
+            return old
         missing = missing_modules(SERVE_MODULES)
         if not self.stand_in_converted():
             missing += missing_modules(CONVERT_MODULES)
@@ -161,13 +189,14 @@ class ModelStore:
                     "label": mapped_label(Path(self._settings.local_model_paths[model_id]), display_name),
                 }
             missing = missing_modules(SERVE_MODULES)
-            if missing:
+            old = old_transformers_reason()
+            if missing or old:
                 return {
                     "state": "unavailable",
                     "progress": 0.0,
                     "label": resolved.label,
-                    "message": f"Local mode needs {', '.join(missing)}, which is not installed. "
-                    f"{INSTALL_HINT}",
+                    "message": old
+                    or f"Local mode needs {', '.join(missing)}, which is not installed. {INSTALL_HINT}",
                 }
             return {
                 "state": "ready",

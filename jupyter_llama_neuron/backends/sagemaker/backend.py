@@ -29,7 +29,7 @@ from ..base import (
 from .datasets import S3Datasets
 from .endpoints import SageMakerEndpoints
 from .invocation import SageMakerInvoker
-from .jumpstart_sdk_v2 import import_sdk
+from .jumpstart_sdk import import_sdk
 from .session import STUDIO_METADATA_FILE, AwsSession
 from .training import SageMakerTraining
 from .types import CatalogLike
@@ -78,7 +78,7 @@ class SageMakerBackend:
 
     def _warm_sdk(self) -> None:
         try:
-            import_sdk()
+            import_sdk(self.aws.region)
         except ApiError as err:  # reported again, to the user, on the first create
             self._log.warning("jupyter_llama_neuron: %s", err.message)
 

@@ -1,5 +1,5 @@
 """SageMaker endpoints: list (one tag-filtered Search, plus what was just created, plus leftovers), describe,
-create (through ``jumpstart_sdk_v2``), delete (endpoint, config and models), the cost guard's activity metric
+create (through ``jumpstart_sdk``), delete (endpoint, config and models), the cost guard's activity metric
 and per-endpoint tags.
 
 What we create is tagged (``tags``); a restarted server finds its endpoints again, and anything untagged is
@@ -35,7 +35,7 @@ from ..base import (
     EndpointRequest,
 )
 from .created import CreatedRecord
-from .jumpstart_sdk_v2 import deploy_fine_tuned_model, deploy_jumpstart_model, import_sdk
+from .jumpstart_sdk import deploy_fine_tuned_model, deploy_jumpstart_model, import_sdk
 from .session import AwsSession, utc
 from .tags import (
     MANAGED_FILTER,
@@ -328,7 +328,7 @@ class SageMakerEndpoints:
         return {"S3DataSource": {"S3Uri": prefix, "S3DataType": "S3Prefix", "CompressionType": "None"}}
 
     def _create_sync(self, request: EndpointRequest) -> Endpoint:
-        import_sdk()
+        import_sdk(self._aws.region)
         role = self._aws.execution_role()  # configuration problems first, before touching any AWS resource
         existing = self._existing(request)
         if existing is not None:
@@ -338,9 +338,14 @@ class SageMakerEndpoints:
             self._creating.add(request.name.lower())
         try:
             if request.training_job:
-                self._model_data(request.training_job)  # Completed, with artifacts (clear errors first)
+                model_data = self._model_data(request.training_job)  # Completed, with artifacts
                 request = deploy_fine_tuned_model(
-                    session, request, role=role, tags_for=endpoint_tags, model_name=request.name
+                    session,
+                    request,
+                    role=role,
+                    tags_for=endpoint_tags,
+                    model_name=request.name,
+                    model_data=model_data,
                 )
             else:
                 deploy_jumpstart_model(

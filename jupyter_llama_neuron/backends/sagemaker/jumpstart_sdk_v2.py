@@ -196,6 +196,7 @@ def deploy_fine_tuned_model(
     role: str,
     tags_for: Callable[[EndpointRequest], list[dict[str, str]]],
     model_name: str,
+    model_data: str | dict[str, Any] | None = None,  # unused: ``attach`` reads it from the job
 ) -> EndpointRequest:
     """Deploy a training job's output the way the SDK deploys a JumpStart estimator: ``attach`` to the job,
     then ``deploy``. The model data is the job's output, the environment JumpStart's default for the

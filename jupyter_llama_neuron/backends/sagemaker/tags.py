@@ -6,7 +6,6 @@ Also the CloudWatch ``GetMetricData`` pager, shared by endpoint activity and the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -24,19 +23,14 @@ from ..base import (
     EndpointRequest,
     TrainingRequest,
 )
+from ..base import (
+    tag_value as tag_value,
+)
 from .session import AwsSession, utc
 
 MANAGED_FILTER = {"Name": f"Tags.{MANAGED_TAG}", "Operator": "Equals", "Value": "true"}
 MAX_METRIC_PAGES = 5
 _DESCRIBE = {"Endpoint": "describe_endpoint", "TrainingJob": "describe_training_job"}
-
-# AWS tag values: letters, digits, spaces and _.:/=+-@ only, at most 256 characters.
-_TAG_VALUE_UNSAFE = re.compile(r"[^\w\s.:/=+\-@]", re.UNICODE)
-
-
-def tag_value(value: str) -> str:
-    return _TAG_VALUE_UNSAFE.sub("_", value)[:256]
-
 
 def token_filter(token: str) -> dict[str, str]:
     return {"Name": f"Tags.{CLIENT_TOKEN_TAG}", "Operator": "Equals", "Value": tag_value(token)}

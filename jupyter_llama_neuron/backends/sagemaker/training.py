@@ -1,4 +1,4 @@
-"""Fine-tuning on SageMaker: JumpStartEstimator starts the job (``jumpstart_sdk_v2``); monitoring is plain
+"""Fine-tuning on SageMaker: JumpStartEstimator starts the job (``jumpstart_sdk``); monitoring is plain
 boto3: DescribeTrainingJob, the loss metric in CloudWatch and the log tail in CloudWatch Logs."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ...errors import ApiError, Conflict, NotFound
 from ...timestamps import iso
 from ..base import CLIENT_TOKEN_TAG, CREATOR_TAG, MODEL_ID_TAG, TrainingJob, TrainingRequest
 from .created import CreatedRecord
-from .jumpstart_sdk_v2 import import_sdk, start_jumpstart_training
+from .jumpstart_sdk import import_sdk, start_jumpstart_training
 from .session import AwsSession, utc
 from .tags import (
     MANAGED_FILTER,
@@ -272,7 +272,7 @@ class SageMakerTraining:
         )
 
     def _create_training_sync(self, request: TrainingRequest) -> TrainingJob:
-        import_sdk()
+        import_sdk(self._aws.region)
         role = self._aws.execution_role()  # configuration problems first, before touching any AWS resource
         existing = self._existing_training(request)
         if existing is not None:
