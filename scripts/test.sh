@@ -29,7 +29,7 @@ echo "==> pytest: the SageMaker path again under SDK v3 (.venv-sdk3)"
 # emulation; the local-mode tests need torch, which this venv leaves out.
 OMP_NUM_THREADS=1 .venv-sdk3/bin/python -m pytest -q -p no:cacheprovider \
   tests/test_sagemaker_sdk_majors.py tests/test_sagemaker_backend.py tests/test_sagemaker_session.py \
-  tests/test_training_sagemaker.py \
+  tests/test_training_sagemaker.py tests/test_sagemaker_fidelity.py tests/test_iam_policy.py \
   tests/test_handlers_endpoints_sagemaker.py tests/test_aws_emulator_sdk3.py tests/test_notebooks.py \
   tests/test_notebooks_execute.py::test_sagemaker_deploy_notebook_runs_against_the_emulator \
   tests/test_notebooks_execute.py::test_sagemaker_train_notebook_fine_tunes_deploys_and_cleans_up \

@@ -7,7 +7,7 @@ reports what exists. Everything here is plain data so handlers can serialise it 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -94,6 +94,20 @@ class DeploymentConfig:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_env(cls, instance_type: str, env: Mapping[str, Any]) -> DeploymentConfig | None:
+        """The configuration a container environment selects (None when it sets no full tuple)."""
+        try:
+            return cls(
+                instance_type,
+                int(env["OPTION_N_POSITIONS"]),
+                int(env["OPTION_MAX_ROLLING_BATCH_SIZE"]),
+                int(env["OPTION_TENSOR_PARALLEL_DEGREE"]),
+                str(env["OPTION_DTYPE"]),
+            )
+        except (KeyError, ValueError):
+            return None
 
 
 @dataclass(frozen=True)

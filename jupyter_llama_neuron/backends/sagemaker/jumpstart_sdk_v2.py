@@ -175,20 +175,6 @@ def start_jumpstart_training(
             ) from err
 
 
-def config_from_env(instance_type: str, env: dict[str, Any]) -> DeploymentConfig | None:
-    """The Neuron configuration an inference environment selects (None when it sets no full tuple)."""
-    try:
-        return DeploymentConfig(
-            instance_type,
-            int(env["OPTION_N_POSITIONS"]),
-            int(env["OPTION_MAX_ROLLING_BATCH_SIZE"]),
-            int(env["OPTION_TENSOR_PARALLEL_DEGREE"]),
-            str(env["OPTION_DTYPE"]),
-        )
-    except (KeyError, ValueError):
-        return None
-
-
 def deploy_fine_tuned_model(
     session: SdkSession,
     request: EndpointRequest,
@@ -220,7 +206,7 @@ def deploy_fine_tuned_model(
                 include_aws_sdk_env_vars=False,
                 sagemaker_session=sagemaker_session,
             )
-            actual = config_from_env(request.config.instance_type, env)
+            actual = DeploymentConfig.from_env(request.config.instance_type, env)
             if actual is not None:
                 request = dataclasses.replace(request, config=actual)
             estimator = JumpStartEstimator.attach(

@@ -18,6 +18,7 @@ product promises, this module corrects it, each time for a reason recorded in do
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fnmatch
 import logging
 import os
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ...errors import BadRequest, ServiceUnavailable
-from ..base import EndpointRequest
+from ..base import DeploymentConfig, EndpointRequest
 from .aws_errors import aws_errors
 from .session import SdkSession
 
@@ -137,8 +138,9 @@ def deploy_jumpstart_model(
     tags: list[dict[str, str]],
     env: dict[str, str] | None = None,
     model_data: str | dict[str, Any] | None = None,
-) -> None:
-    """Create the model, endpoint config and endpoint (``wait=False``); the EULA is accepted by the caller."""
+) -> dict[str, str]:
+    """Create the model, endpoint config and endpoint (``wait=False``); the EULA is accepted by the caller.
+    Returns the container environment the model got."""
     import_sdk(session.region)
     from sagemaker.core.jumpstart.configs import JumpStartConfig
     from sagemaker.core.training.configs import Compute
@@ -152,6 +154,8 @@ def deploy_jumpstart_model(
         def _create_model(self, *args: Any, **kwargs: Any) -> Any:
             if self.fine_tuned_data is not None:
                 self.s3_upload_path = self.fine_tuned_data
+                # The user's own weights: no EULA acceptance goes with them (v2's estimator sends none).
+                self.accept_eula = None
             if self.model_tags:  # the model carries our tags too, as with v2 (the SDK adds its own)
                 sdk_tags: list[Any] = list(getattr(self, "_tags", None) or [])
                 self._tags = [*self.model_tags, *sdk_tags]
@@ -175,6 +179,7 @@ def deploy_jumpstart_model(
             builder.model_tags = list(tags)
             builder.build(model_name=endpoint_name)
             builder.deploy(endpoint_name=endpoint_name, initial_instance_count=1, wait=False, tags=list(tags))
+            return {str(key): str(value) for key, value in dict(builder.env_vars or {}).items()}
         except (ValueError, KeyError) as err:
             raise BadRequest(
                 f"SageMaker JumpStart rejected the deployment: {err}",
@@ -196,7 +201,7 @@ def deploy_fine_tuned_model(
     """A training job's output on v3, which has no estimator ``attach``: the job's artifacts become the
     model's data and the container keeps JumpStart's default Neuron settings for the instance (no OPTION_*
     forced, as v2's estimator deploy does: the fine-tuned weights have no precompiled graph for any tuple)."""
-    deploy_jumpstart_model(
+    env = deploy_jumpstart_model(
         session,
         model_id=request.model_id,
         model_version=request.model_version,
@@ -207,7 +212,8 @@ def deploy_fine_tuned_model(
         env=None,
         model_data=model_data,
     )
-    return request
+    actual = DeploymentConfig.from_env(request.config.instance_type, env)
+    return request if actual is None else dataclasses.replace(request, config=actual)
 
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else -1 for part in version.split("."))
