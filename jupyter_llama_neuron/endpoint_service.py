@@ -199,7 +199,9 @@ class EndpointService:
             # SageMaker endpoint names are unique regardless of case.
             names = {e.name.lower() for e in existing}
             if endpoint_name is None:
-                endpoint_name = unused_name(self.default_name(model_id), names, NAME_MAX)
+                # A fine-tuned model is named after its job, so menus tell it from the base model's endpoints.
+                base = training_job[:NAME_MAX] if training_job is not None else self.default_name(model_id)
+                endpoint_name = unused_name(base, names, NAME_MAX)
             elif endpoint_name.lower() in names:
                 raise Conflict(
                     f"An endpoint named {endpoint_name} already exists.",

@@ -292,6 +292,14 @@ async def test_lora_run_loss_falls_then_the_merged_model_deploys_and_answers(jp_
     code, _ = await call(jp_fetch, "DELETE", "endpoints", "tiny-ft-endpoint")
     assert code == 200
 
+    # Without a name, the fine-tuned endpoint is named after its training job.
+    unnamed_body = {"model_id": MODEL_7B, "training_job": "tiny-ft-1"}
+    code, unnamed = await call(jp_fetch, "POST", "endpoints", body=unnamed_body)
+    assert code == 202, unnamed
+    assert (unnamed["name"], unnamed["training_job"]) == ("tiny-ft-1", "tiny-ft-1")
+    code, _ = await call(jp_fetch, "DELETE", "endpoints", "tiny-ft-1")
+    assert code == 200
+
     # Stop after the end: a conflict; a missing job: 404.
     code, body_stop = await call(jp_fetch, "POST", "training-jobs", "tiny-ft-1", "stop")
     assert code == 409, body_stop
