@@ -253,6 +253,8 @@ async def test_lora_run_loss_falls_then_the_merged_model_deploys_and_answers(jp_
     assert merged.name == "merged"
     assert [p.name for p in merged.parent.iterdir() if p.name.startswith(".tmp-")] == []
     assert any("LoRA r=8" in line for line in done["log_tail"])
+    assert any(line.endswith("Training job tiny-ft-1 started.") for line in done["log_tail"])
+    assert not any("created by" in line for line in done["log_tail"])  # no generated user ids in the log
     assert [t["status"] for t in done["status_transitions"]][-1] == "Completed"
     steps_per_s = (
         done.get("local_settings")
