@@ -76,6 +76,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
           trans,
           onShow: () => {
             void app.commands.execute(CommandIDs.open, { tab: 'resources' });
+          },
+          onOpenPlayground: endpoint => {
+            void app.commands.execute(CommandIDs.open, { endpoint });
           }
         });
         const trainingJobs = new TrainingJobsModel({

@@ -264,12 +264,16 @@ export function getModel(
 /** `POST /models/{id}/eula`: record the acceptance of the Llama 2 licence and AUP. */
 export function acceptEula(
   settings: ServerConnection.ISettings,
-  modelId: string
+  modelId: string,
+  sameLicense = false
 ): Promise<IEulaRecord> {
   return requestApi<IEulaRecord>(
     settings,
     `/models/${segment(modelId)}/eula`,
-    jsonInit('POST', { accept: true })
+    jsonInit(
+      'POST',
+      sameLicense ? { accept: true, same_license: true } : { accept: true }
+    )
   );
 }
 
@@ -774,7 +778,8 @@ export interface IApiClient {
   getStatus(): Promise<IStatus>;
   listModels(): Promise<IModelList>;
   getModel(modelId: string): Promise<IModelCard>;
-  acceptEula(modelId: string): Promise<IEulaRecord>;
+  /** `sameLicense`: also accept it for every model under the same licence (one record each). */
+  acceptEula(modelId: string, sameLicense?: boolean): Promise<IEulaRecord>;
   listEndpoints(): Promise<IEndpointList>;
   createEndpoint(body: ICreateEndpointRequest): Promise<IEndpoint>;
   getEndpoint(name: string): Promise<IEndpoint>;
@@ -817,7 +822,8 @@ export function createApiClient(
     getStatus: () => getStatus(settings),
     listModels: () => listModels(settings),
     getModel: modelId => getModel(settings, modelId),
-    acceptEula: modelId => acceptEula(settings, modelId),
+    acceptEula: (modelId, sameLicense) =>
+      acceptEula(settings, modelId, sameLicense),
     listEndpoints: () => listEndpoints(settings),
     createEndpoint: body => createEndpoint(settings, body),
     getEndpoint: name => getEndpoint(settings, name),

@@ -69,6 +69,8 @@ export interface IEulaRecord {
   /** ISO 8601 */
   accepted_at: string;
   user: string;
+  /** With `same_license`: every model id the acceptance now covers (this one first). */
+  covers?: string[];
 }
 
 /** One precompiled Neuron configuration: the four OPTION_* values and the instance they were compiled for. */

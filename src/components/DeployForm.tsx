@@ -65,8 +65,11 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
   const [selectedKey, setSelectedKey] = useState(
     initial ? configKey(initial) : ''
   );
-  const [endpointName, setEndpointName] = useState(() =>
-    suggestEndpointName(card.id)
+  // Empty: the server names it (a fine-tuned model after its training job); the placeholder says how.
+  const [endpointName, setEndpointName] = useState('');
+  const suggestedName = useMemo(
+    () => props.trainingJob || suggestEndpointName(card.id),
+    [props.trainingJob, card.id]
   );
   const [autoDelete, setAutoDelete] = useState(() => {
     const preferred = settings.values.autoDeleteIdleMinutes;
@@ -331,6 +334,7 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
           id={`${idBase}-name`}
           data-testid="llama-neuron-deploy-name"
           value={endpointName}
+          placeholder={suggestedName}
           maxLength={80}
           spellCheck={false}
           aria-invalid={nameProblem !== null}
@@ -350,7 +354,15 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
               ? trans.__(
                   'Use letters, digits and hyphens; start and end with a letter or digit.'
                 )
-              : trans.__('Leave empty to let the server choose a name.')}
+              : props.trainingJob
+                ? trans.__(
+                    'Leave empty to name it after the training job (%1).',
+                    props.trainingJob
+                  )
+                : trans.__(
+                    'Leave empty to let the server choose a name (like %1).',
+                    suggestedName
+                  )}
         </span>
       </div>
 

@@ -9,6 +9,7 @@ import { useNow, useSignal, useTrainingJobsModel } from '../hooks';
 import { formatCost } from '../models/deployForm';
 import { formatDateTime, formatDuration } from '../models/format';
 import { ICompareRequest } from '../models/panelNavigator';
+import { secondaryStatusText } from '../models/plainWords';
 import {
   baseEndpoint,
   fineTunedEndpoints,
@@ -90,7 +91,9 @@ export function TrainingJobView(props: ITrainingJobViewProps): JSX.Element {
       buttons: [
         Dialog.cancelButton({ label: trans.__('Keep training') }),
         Dialog.warnButton({ label: trans.__('Stop') })
-      ]
+      ],
+      // Destructive: the focus (and Enter) goes to the safe choice.
+      defaultButton: 0
     });
     if (!result.button.accept) {
       return;
@@ -178,12 +181,14 @@ export function TrainingJobView(props: ITrainingJobViewProps): JSX.Element {
           )}
           <span className="jp-LlamaNeuron-status-text">{job.status}</span>
         </span>
-        {job.secondary_status && (
+        {secondaryStatusText(job.status, job.secondary_status) && (
           <span
             className="jp-LlamaNeuron-muted"
             data-testid="llama-neuron-training-secondary-status"
           >
-            {trans.__('SageMaker status: %1', job.secondary_status)}
+            {job.backend === 'local'
+              ? trans.__('Stage: %1', job.secondary_status ?? '')
+              : trans.__('SageMaker stage: %1', job.secondary_status ?? '')}
           </span>
         )}
         {job.progress && (
