@@ -83,3 +83,48 @@ export async function ensureEndpoint(
     )
     .toBe('InService');
 }
+
+/** Delete every endpoint of the test server (a path test starts from none) and wait until they are gone. */
+export async function deleteAllEndpoints(
+  request: APIRequestContext
+): Promise<void> {
+  const listed = await (await request.get(`${API}/endpoints`)).json();
+  for (const endpoint of listed.endpoints as { name: string }[]) {
+    await request.delete(`${API}/endpoints/${endpoint.name}`);
+  }
+  await expect
+    .poll(
+      async () =>
+        ((await (await request.get(`${API}/endpoints`)).json()).endpoints as [])
+          .length,
+      { timeout: 60000 }
+    )
+    .toBe(0);
+}
+
+/**
+ * Count the user's clicks from now on: every trusted click anywhere in the page (Playwright's clicks,
+ * checks and taps are trusted; clicks made by scripts are not). Returns a reader of the count.
+ */
+export async function countClicks(
+  page: IJupyterLabPageFixture
+): Promise<() => Promise<number>> {
+  await page.evaluate(() => {
+    const host = window as unknown as { llamaNeuronClicks: number };
+    host.llamaNeuronClicks = 0;
+    document.addEventListener(
+      'click',
+      event => {
+        if (event.isTrusted) {
+          host.llamaNeuronClicks += 1;
+        }
+      },
+      true
+    );
+  });
+  return () =>
+    page.evaluate(
+      () =>
+        (window as unknown as { llamaNeuronClicks: number }).llamaNeuronClicks
+    );
+}
