@@ -29,6 +29,7 @@ import { EulaDialog } from '../components/EulaDialog';
 import { ModelDetail } from '../components/ModelDetail';
 import { PlaygroundView } from '../components/PlaygroundView';
 import { TrainingJobRow } from '../components/TrainingJobRow';
+import { TrainingJobView } from '../components/TrainingJobView';
 import { IPanelServices, PanelContext } from '../context';
 import { EndpointsModel } from '../models/endpointsModel';
 import { ready } from '../models/loadable';
@@ -622,6 +623,48 @@ function trainingJob(extra: Partial<ITrainingJob>): ITrainingJob {
     ...extra
   };
 }
+
+describe('Defect 9: a local training job does not speak of SageMaker', () => {
+  it('shows the stage without "SageMaker", and no second "Completed"', async () => {
+    const jobs: Record<string, ITrainingJob> = {
+      running: trainingJob({
+        name: 'running',
+        status: 'InProgress',
+        secondary_status: 'Training'
+      }),
+      done: trainingJob({ name: 'done' })
+    };
+    const services = await servicesWith([], undefined, {
+      listTrainingJobs: async () => ({ training_jobs: Object.values(jobs) }),
+      getTrainingJob: async (name: string) => jobs[name]
+    } as Partial<IApiClient>);
+    const running = await mount(
+      <TrainingJobView
+        name="running"
+        onBack={jest.fn()}
+        onDeploy={jest.fn()}
+        onCompare={jest.fn()}
+      />,
+      services
+    );
+    expect(
+      byTestId(running, 'llama-neuron-training-secondary-status').textContent
+    ).toBe('Stage: Training');
+    expect(running.node.textContent).not.toContain('SageMaker status');
+    await act(async () => running.dispose());
+    const done = await mount(
+      <TrainingJobView
+        name="done"
+        onBack={jest.fn()}
+        onDeploy={jest.fn()}
+        onCompare={jest.fn()}
+      />,
+      services
+    );
+    expect(query(done, 'llama-neuron-training-secondary-status')).toBeNull();
+    await act(async () => done.dispose());
+  });
+});
 
 describe('Defect 10: layout', () => {
   it('says "Completed" once in a job row, and shows a second status only when it says more', async () => {

@@ -109,7 +109,7 @@ for (const theme of ['light', 'dark'] as const) {
       await tab(page, 'finetune');
       await expect(page.getByTestId('llama-neuron-finetune')).toBeVisible();
       await audit(page, 'fine-tune');
-      const start = page.getByTestId('llama-neuron-finetune-new');
+      const start = page.getByTestId('llama-neuron-finetune-new').first();
       if (await start.isVisible()) {
         await start.click();
         await expect(

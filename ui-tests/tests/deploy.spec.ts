@@ -33,6 +33,10 @@ test.describe('Deploy in local mode', () => {
       'InService',
       { timeout: 300000 }
     );
+    // In service while the user still looks at Resources: the Playground opens on it, ready to type.
+    await expect(page.getByTestId('llama-neuron-playground')).toBeVisible();
+    await expect(page.getByTestId('llama-neuron-chat-input')).toBeFocused();
+    await page.getByTestId('llama-neuron-tab-resources').click();
 
     await row.getByTestId('llama-neuron-endpoint-try').click();
     await row

@@ -50,9 +50,23 @@ test.describe('The analyst path', () => {
     const answer = page.locator(
       '[data-testid="llama-neuron-chat-message"][data-role="assistant"]'
     );
-    await expect(answer).toHaveAttribute('data-status', 'done', {
-      timeout: 400000
-    });
+    await expect(answer).toBeVisible({ timeout: 400000 });
+    // Record what the answer shows while it arrives: several growing texts, not one jump.
+    const content = answer.locator('.jp-LlamaNeuron-chat-content');
+    const seen = new Set<string>();
+    for (
+      let i = 0;
+      i < 4800 && (await answer.getAttribute('data-status')) !== 'done';
+      i++
+    ) {
+      const text = ((await content.textContent()) ?? '').trim();
+      if (text) {
+        seen.add(text);
+      }
+      await page.waitForTimeout(25);
+    }
+    await expect(answer).toHaveAttribute('data-status', 'done');
+    expect(seen.size).toBeGreaterThanOrEqual(2);
     await expect(
       answer.locator('.jp-LlamaNeuron-chat-content')
     ).not.toBeEmpty();
