@@ -2,7 +2,11 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { ensureEndpoint, openPanelFromLauncher } from './helpers';
+import {
+  ensureEndpoint,
+  modelWithoutLicence,
+  openPanelFromLauncher
+} from './helpers';
 
 // axe-core over every view of the panel, in the light and the dark theme: zero violations of any impact.
 // Scope: the panel and what it opens (dialogs); JupyterLab's own shell is not ours to fix here.
@@ -119,19 +123,23 @@ for (const theme of ['light', 'dark'] as const) {
       }
     });
 
-    test('the licence dialog has no axe violation', async ({ page }) => {
+    test('the licence dialog has no axe violation', async ({
+      page,
+      request
+    }) => {
+      // The dialog shows only for a licence not accepted yet on this server (see analyst_defects.spec.ts).
+      const model = await modelWithoutLicence(request);
+      test.skip(
+        model === null,
+        'every licence was accepted by an earlier test'
+      );
       if (theme === 'dark') {
         await page.theme.setDarkTheme();
       } else {
         await page.theme.setLightTheme();
       }
       await openPanelFromLauncher(page);
-      // The 70B card: its licence is not accepted by the other test (which accepts through the API).
-      await page
-        .getByTestId(
-          'llama-neuron-model-card-meta-textgenerationneuron-llama-2-70b'
-        )
-        .click();
+      await page.getByTestId(`llama-neuron-model-card-${model}`).click();
       await page.getByTestId('llama-neuron-quick-deploy').click();
       const dialog = page.getByTestId('llama-neuron-eula-dialog');
       await expect(dialog).toBeVisible();

@@ -1,6 +1,10 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { ensureEndpoint, openPanelFromLauncher } from './helpers';
+import {
+  ensureEndpoint,
+  modelWithoutLicence,
+  openPanelFromLauncher
+} from './helpers';
 
 // Issue 12, the defects only a browser shows: the licence dialog's geometry and the Playground's layout.
 const CHAT_7B = 'meta-textgenerationneuron-llama-2-7b-f';
@@ -11,15 +15,15 @@ test.describe('Issue 12 in the browser', () => {
   test.setTimeout(420000);
 
   test('defect 1: the licence dialog is a centred modal and the buttons behind it do nothing', async ({
-    page
+    page,
+    request
   }) => {
+    // The dialog shows only for a licence not accepted yet on this server: the tests that run before this
+    // one in a suite run (alphabetical) accept licences through the API, for one model each.
+    const model = await modelWithoutLicence(request);
+    test.skip(model === null, 'every licence was accepted by an earlier test');
     await openPanelFromLauncher(page);
-    // 70B: no other test accepts its licence through the UI.
-    await page
-      .getByTestId(
-        'llama-neuron-model-card-meta-textgenerationneuron-llama-2-70b'
-      )
-      .click();
+    await page.getByTestId(`llama-neuron-model-card-${model}`).click();
     const custom = page.getByTestId('llama-neuron-custom-deploy');
     const behind = await custom.boundingBox();
     await page.getByTestId('llama-neuron-quick-deploy').click();

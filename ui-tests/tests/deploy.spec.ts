@@ -29,14 +29,15 @@ test.describe('Deploy in local mode', () => {
     await expect(
       row.getByTestId('llama-neuron-endpoint-serving')
     ).toContainText('SmolLM2');
-    await expect(row.getByTestId('llama-neuron-endpoint-status')).toContainText(
-      'InService',
-      { timeout: 300000 }
-    );
     // In service while the user still looks at Resources: the Playground opens on it, ready to type.
-    await expect(page.getByTestId('llama-neuron-playground')).toBeVisible();
+    await expect(page.getByTestId('llama-neuron-playground')).toBeVisible({
+      timeout: 300000
+    });
     await expect(page.getByTestId('llama-neuron-chat-input')).toBeFocused();
     await page.getByTestId('llama-neuron-tab-resources').click();
+    await expect(row.getByTestId('llama-neuron-endpoint-status')).toContainText(
+      'InService'
+    );
 
     await row.getByTestId('llama-neuron-endpoint-try').click();
     await row

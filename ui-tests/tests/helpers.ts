@@ -128,3 +128,14 @@ export async function countClicks(
         (window as unknown as { llamaNeuronClicks: number }).llamaNeuronClicks
     );
 }
+
+/** A catalog model whose licence this server has not recorded yet (the last one listed), or null. */
+export async function modelWithoutLicence(
+  request: APIRequestContext
+): Promise<string | null> {
+  const listed = await (await request.get(`${API}/models`)).json();
+  const open = (
+    listed.models as { id: string; eula_accepted: boolean }[]
+  ).filter(model => !model.eula_accepted);
+  return open.length > 0 ? open[open.length - 1].id : null;
+}
