@@ -3,6 +3,7 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
 import {
+  deleteEndpoint,
   ensureEndpoint,
   modelWithoutLicence,
   openPanelFromLauncher
@@ -121,6 +122,9 @@ for (const theme of ['light', 'dark'] as const) {
         ).toBeVisible();
         await audit(page, 'fine-tune wizard');
       }
+
+      // Other specs count the endpoints they see.
+      await deleteEndpoint(request, ENDPOINT);
     });
 
     test('the licence dialog has no axe violation', async ({

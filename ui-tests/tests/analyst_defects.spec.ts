@@ -1,6 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 
 import {
+  deleteEndpoint,
   ensureEndpoint,
   modelWithoutLicence,
   openPanelFromLauncher
@@ -109,5 +110,8 @@ test.describe('Issue 12 in the browser', () => {
     const stop = page.getByTestId('llama-neuron-playground-stop');
     await expect(stop).toBeDisabled();
     await expect(stop).not.toHaveClass(/jp-mod-warn/);
+
+    // Other specs count the endpoints they see.
+    await deleteEndpoint(request, 'a11y-chat');
   });
 });

@@ -139,3 +139,19 @@ export async function modelWithoutLicence(
   ).filter(model => !model.eula_accepted);
   return open.length > 0 ? open[open.length - 1].id : null;
 }
+
+/** Delete one endpoint through the API (a test's own, at its end) and wait until it is gone. */
+export async function deleteEndpoint(
+  request: APIRequestContext,
+  name: string
+): Promise<void> {
+  await request.delete(`${API}/endpoints/${name}`);
+  await expect
+    .poll(
+      async () => (await request.get(`${API}/endpoints/${name}`)).status(),
+      {
+        timeout: 60000
+      }
+    )
+    .toBe(404);
+}
