@@ -71,8 +71,14 @@ export async function ensureEndpoint(
       })
     ).ok()
   ).toBeTruthy();
+  // A client token names one create request: a fresh one each time, so the endpoint is created again after a
+  // test deleted it (the same token would return the deleted one); an existing endpoint answers 409.
   const created = await request.post(`${API}/endpoints`, {
-    data: { model_id: modelId, endpoint_name: name, client_token: name }
+    data: {
+      model_id: modelId,
+      endpoint_name: name,
+      client_token: `${name}-${Date.now()}`
+    }
   });
   expect([202, 409]).toContain(created.status());
   await expect
