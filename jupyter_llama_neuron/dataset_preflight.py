@@ -398,6 +398,11 @@ class Preflight:
         held = tail[len(tail) - holdout:] if holdout else []
         return [{"prompt": r.prompt, "reference": r.reference} for r in held]
 
+    def _token_count_note(self) -> str:
+        """The counter's note, plus where each <s> comes from when the rendered records end with one."""
+        ends_with_bos = any(str(sample.get("text", "")).endswith("<s>") for sample in self.samples)
+        return self.counter.note + (_trailing_bos_note() if ends_with_bos else "")
+
     def report(self) -> dict[str, Any]:
         self.finish()
         max_len = self.options.max_input_length
@@ -421,7 +426,7 @@ class Preflight:
             "errors_truncated": self.errors.total > len(self.errors.items),
             "samples": self.samples,
             "token_count_method": self.counter.method,
-            "token_count_note": self.counter.note,
+            "token_count_note": self._token_count_note(),
             "max_input_length": max_len,
             "token_stats": token_stats(tokens),
             "histogram": histogram(tokens, max_len),
@@ -433,6 +438,14 @@ class Preflight:
             ],
             "heldout_suggestion": heldout_suggestion(self.records, holdout),
         }
+
+
+def _trailing_bos_note() -> str:
+    return (
+        " The <s> at the end of each sample comes from the template: AWS's Llama 2 fine-tuning notebook ends "
+        "every record with it. The <s> at the start is added when the text is tokenized, so the preview does "
+        "not show it."
+    )
 
 
 def token_stats(tokens: array[int] | list[int]) -> dict[str, Any]:
@@ -458,21 +471,36 @@ def token_stats(tokens: array[int] | list[int]) -> dict[str, Any]:
 def histogram(
     tokens: array[int] | list[int], max_input_length: int, bins: int = HISTOGRAM_BINS
 ) -> list[dict[str, Any]]:
-    """``bins`` equal-width inclusive ranges from 1 to ``max_input_length``, then one open-ended bin for the
-    records that would be truncated (``truncated: true``)."""
-    width = -(-max_input_length // bins)  # ceil
-    counts = [0] * (bins + 1)
+    """Equal-width inclusive ranges from 1 to the longest record that fits (at most ``max_input_length``),
+    then one open-ended bin for the records that would be truncated (``truncated: true``).
+
+    The width is a round number (1, 2 or 5 x 10^k) giving at most ``bins`` ranges, chosen from the data:
+    with max_input_length 2048 and records of 20-60 tokens, fixed 256-token ranges would put every record
+    in the first bar."""
+    fitting = max((n for n in tokens if n <= max_input_length), default=max_input_length)
+    top = max(1, fitting)
+    width = _round_width(-(-top // bins))  # ceil(top / bins), rounded up to 1, 2 or 5 x 10^k
+    count = -(-top // width)
+    counts = [0] * (count + 1)
     for n in tokens:
-        counts[bins if n > max_input_length else min(bins - 1, max(0, n - 1) // width)] += 1
+        counts[count if n > max_input_length else min(count - 1, max(0, n - 1) // width)] += 1
     rows: list[dict[str, Any]] = []
-    for i in range(bins):
+    for i in range(count):
         low = i * width + 1
         high = min(max_input_length, (i + 1) * width)
-        if low > high:
-            continue
         rows.append({"min": low, "max": high, "count": counts[i], "truncated": False})
-    rows.append({"min": max_input_length + 1, "max": None, "count": counts[bins], "truncated": True})
+    rows.append({"min": max_input_length + 1, "max": None, "count": counts[count], "truncated": True})
     return rows
+
+
+def _round_width(at_least: int) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50… that is at least ``at_least``."""
+    power = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * power >= at_least:
+                return factor * power
+        power *= 10
 
 
 def heldout_suggestion(records: int, holdout: int) -> dict[str, Any]:

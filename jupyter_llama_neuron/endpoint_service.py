@@ -195,7 +195,9 @@ class EndpointService:
             taken = {e.name.lower(): e for e in existing}
             names = set(taken)
             if endpoint_name is None:
-                endpoint_name = unused_name(self.default_name(model_id), names, RESOURCE_NAME_MAX)
+                # A fine-tuned model is named after its job, so menus tell it from the base model's endpoints.
+                base = training_job[:RESOURCE_NAME_MAX] if training_job else self.default_name(model_id)
+                endpoint_name = unused_name(base, names, RESOURCE_NAME_MAX)
             elif endpoint_name.lower() in names and taken[endpoint_name.lower()].extra.get("leftover"):
                 raise Conflict(
                     f"{endpoint_name} is left over from a deploy that did not complete (its model or "

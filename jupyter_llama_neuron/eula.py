@@ -113,6 +113,37 @@ class EulaStore:
             self._write(records)
         return dict(record)
 
+    def accept_same_licence(self, model_id: str, user: str) -> list[dict[str, Any]]:
+        """Accept ``model_id``'s licence for every catalog model under the same licence and policy URLs.
+
+        One record per model, each naming its model, so the file still says exactly what was accepted.
+        """
+        model = self.catalog.model(model_id)  # NotFound for unknown ids
+        same = [model_id] + [
+            other_id
+            for other_id in self.catalog.ids()
+            if other_id != model_id
+            and self.catalog.model(other_id)["eula_url"] == model["eula_url"]
+            and self.catalog.model(other_id)["aup_url"] == model["aup_url"]
+        ]
+        accepted_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        created = [
+            {
+                "model_id": other_id,
+                "eula_url": model["eula_url"],
+                "aup_url": model["aup_url"],
+                "accepted_at": accepted_at,
+                "user": user,
+            }
+            for other_id in same
+        ]
+        with self._lock:
+            records = self._read()
+            for record in created:
+                records[record["model_id"]] = record
+            self._write(records)
+        return [dict(record) for record in created]
+
     def record(self, model_id: str) -> dict[str, Any] | None:
         """The acceptance for ``model_id`` or None; a record for an older licence URL does not count."""
         model = self.catalog.model(model_id)

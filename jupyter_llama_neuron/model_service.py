@@ -49,12 +49,25 @@ class ModelService:
         return card
 
     def accept_eula(self, model_id: str, body: Any, user: str) -> dict[str, Any]:
-        """``POST /models/{id}/eula`` with exactly ``{"accept": true}``."""
+        """``POST /models/{id}/eula`` with ``{"accept": true}``, optionally ``"same_license": true``.
+
+        With ``same_license`` every model under the same licence is accepted too (one record each); the
+        answer is this model's record plus ``covers``, the ids of all the models it now covers.
+        """
         self.catalog.model(model_id)  # 404 before judging the body
-        if not isinstance(body, dict) or set(body) != {"accept"} or body["accept"] is not True:
+        if (
+            not isinstance(body, dict)
+            or not {"accept"} <= set(body) <= {"accept", "same_license"}
+            or body["accept"] is not True
+            or not isinstance(body.get("same_license", False), bool)
+        ):
             raise BadRequest(
-                'To accept the licence send exactly {"accept": true}.',
+                'To accept the licence send {"accept": true} (and "same_license": true to accept it for '
+                "every model under the same licence).",
                 hint="Read the Llama 2 Community License and Acceptable Use Policy linked on the model card.",
                 code="InvalidBody",
             )
+        if body.get("same_license"):
+            records = self.eula.accept_same_licence(model_id, user)
+            return {**records[0], "covers": [record["model_id"] for record in records]}
         return self.eula.accept(model_id, user)

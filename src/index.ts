@@ -77,6 +77,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
           trans,
           onShow: () => {
             void app.commands.execute(CommandIDs.open, { tab: 'resources' });
+          },
+          onOpenPlayground: endpoint => {
+            void app.commands.execute(CommandIDs.open, { endpoint });
           }
         });
         const trainingJobs = new TrainingJobsModel({

@@ -23,6 +23,7 @@ export class EndpointNotifier {
     this._settings = options.settings;
     this._trans = options.trans;
     this._onShow = options.onShow;
+    this._onOpenPlayground = options.onOpenPlayground;
     this._model.stateChanged.connect(this._onStateChanged, this);
   }
 
@@ -83,7 +84,7 @@ export class EndpointNotifier {
         message,
         type: failed ? 'error' : 'success',
         autoClose: failed ? false : 8000,
-        actions: this._actions()
+        actions: this._actions(failed ? null : endpoint.name)
       });
       if (updated) {
         return;
@@ -100,29 +101,42 @@ export class EndpointNotifier {
     } else {
       Notification.success(message, {
         autoClose: 8000,
-        actions: this._actions()
+        actions: this._actions(endpoint.name)
       });
     }
   }
 
-  private _actions(): Notification.IAction[] {
-    if (!this._onShow) {
-      return [];
+  /** "Open in playground" for an endpoint that is in service, then "Show resources". */
+  private _actions(inService: string | null = null): Notification.IAction[] {
+    const actions: Notification.IAction[] = [];
+    const onOpenPlayground = this._onOpenPlayground;
+    if (inService !== null && onOpenPlayground) {
+      actions.push({
+        label: this._trans.__('Open in playground'),
+        caption: this._trans.__(
+          'Prompt endpoint %1 in the Playground',
+          inService
+        ),
+        displayType: 'accent',
+        callback: () => onOpenPlayground(inService)
+      });
     }
     const onShow = this._onShow;
-    return [
-      {
+    if (onShow) {
+      actions.push({
         label: this._trans.__('Show resources'),
         caption: this._trans.__('Open the Resources tab of Llama 2 on Neuron'),
         callback: () => onShow()
-      }
-    ];
+      });
+    }
+    return actions;
   }
 
   private _model: EndpointsModel;
   private _settings: PanelSettings;
   private _trans: TranslationBundle;
   private _onShow: (() => void) | undefined;
+  private _onOpenPlayground: ((endpoint: string) => void) | undefined;
   private _pending = new Map<string, string>();
   private _isDisposed = false;
 }
@@ -134,6 +148,8 @@ export namespace EndpointNotifier {
     trans: TranslationBundle;
     /** Reveal the panel's Resources tab (notification action). */
     onShow?: () => void;
+    /** Open the Playground on an endpoint that became InService (notification action). */
+    onOpenPlayground?: (endpoint: string) => void;
   }
 }
 

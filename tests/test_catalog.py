@@ -47,7 +47,7 @@ TABLE_13B = [
     ("ml.inf2.48xlarge", 4096, 4, 12, "fp16"),
     ("ml.inf2.48xlarge", 4096, 4, 24, "fp16"),
 ]
-NOT_CONFIRMED = "not confirmed by any source, so not offered"
+NOT_CONFIRMED = "we found no AWS documentation confirming that this model can be fine-tuned"
 
 
 @pytest.fixture(scope="module")

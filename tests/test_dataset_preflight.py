@@ -279,12 +279,28 @@ def test_holdout_keeps_the_last_records_out_of_the_training_file() -> None:
 def test_histogram_bins_and_truncation_share() -> None:
     tokens = [1, 256, 257, 2048, 2049, 5000]
     rows = histogram(tokens, 2048)
-    assert [(r["min"], r["max"]) for r in rows[:2]] == [(1, 256), (257, 512)]
-    assert rows[7] == {"min": 1793, "max": 2048, "count": 1, "truncated": False}
+    # The longest record that fits is 2048: round 500-token ranges up to it, the last cut at 2048.
+    assert [(r["min"], r["max"]) for r in rows[:-1]] == [
+        (1, 500), (501, 1000), (1001, 1500), (1501, 2000), (2001, 2048)
+    ]
     assert rows[-1] == {"min": 2049, "max": None, "count": 2, "truncated": True}
-    assert [r["count"] for r in rows] == [2, 1, 0, 0, 0, 0, 0, 1, 2]
+    assert [r["count"] for r in rows] == [3, 0, 0, 0, 1, 2]
     assert sum(r["count"] for r in rows) == len(tokens)
     assert token_stats([3, 1, 2])["p50"] == 2
+
+
+def test_histogram_bins_come_from_the_data() -> None:
+    # Short records and a long max_input_length: the ranges follow the records, not 2048 / 8.
+    tokens = [12, 18, 25, 31, 33, 40, 47, 52, 58, 3000]
+    rows = histogram(tokens, 2048)
+    assert [(r["min"], r["max"]) for r in rows[:-1]] == [
+        (1, 10), (11, 20), (21, 30), (31, 40), (41, 50), (51, 60)
+    ]
+    assert [r["count"] for r in rows] == [0, 2, 1, 3, 1, 2, 1]
+    assert len([r for r in rows if not r["truncated"] and r["count"]]) > 1  # not one bar for everything
+    # Nothing fits: the ranges cover max_input_length.
+    assert histogram([300, 400], 256)[-2]["max"] == 256
+    assert histogram([], 2048)[-1]["count"] == 0
 
 
 def test_truncated_share_against_max_input_length() -> None:

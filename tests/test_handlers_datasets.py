@@ -78,6 +78,10 @@ async def test_preflight_of_pasted_instruction_data(jp_fetch: Any) -> None:
     assert report["histogram"][-1]["min"] == 129
     assert report["token_count_method"] in ("exact", "estimate")
     assert report["token_count_note"]
+    # The preview ends with the template's <s>; the note says where each <s> comes from.
+    assert report["samples"][0]["text"].endswith("<s>")
+    assert "<s> at the end of each sample comes from the template" in report["token_count_note"]
+    assert "<s> at the start is added when the text is tokenized" in report["token_count_note"]
     assert len(report["heldout_prompts"]) == 10
     assert report["heldout_prompts"][-1]["prompt"].endswith("### Response:\n")
     assert report["source"] == {"kind": "pasted", "filename": "dolly.jsonl", "bytes": len(JSONL.encode())}

@@ -109,6 +109,35 @@ async def test_accept_eula_then_it_is_recorded(jp_fetch: Fetch, llama_services: 
     assert stored["records"][M7] == record
 
 
+async def test_accept_eula_for_all_models_under_the_same_licence(
+    jp_fetch: Fetch, llama_services: Any
+) -> None:
+    body = json.dumps({"accept": True, "same_license": True})
+    record = await _json(jp_fetch, "models", M7, "eula", method="POST", body=body)
+    assert_matches("EulaRecord", record)
+    assert record["model_id"] == M7
+    models = (await _json(jp_fetch, "models"))["models"]
+    assert record["covers"][0] == M7
+    assert sorted(record["covers"]) == sorted(m["id"] for m in models)  # every catalog model is Llama 2
+    assert all(m["eula_accepted"] is True for m in models)
+    # The record file still names each model it covers, with the licence it accepted.
+    stored = json.loads(await asyncio.to_thread(Path(llama_services.eula.path).read_text, encoding="utf-8"))
+    assert set(stored["records"]) == set(record["covers"])
+    for model_id, entry in stored["records"].items():
+        assert entry["model_id"] == model_id
+        assert entry["eula_url"] == "https://ai.meta.com/llama/license/"
+        assert entry["user"] == record["user"]
+    card = await _json(jp_fetch, "models", M13)
+    assert card["eula"]["model_id"] == M13
+
+
+async def test_same_license_must_be_a_boolean(jp_fetch: Fetch, llama_services: Any) -> None:
+    body = json.dumps({"accept": True, "same_license": "yes"})
+    status, error = await _error(jp_fetch, "models", M7, "eula", method="POST", body=body)
+    assert (status, error["code"]) == (400, "InvalidBody")
+    assert llama_services.eula.record(M13) is None
+
+
 @pytest.mark.parametrize(
     "llama_neuron_config",
     [

@@ -253,6 +253,8 @@ async def test_lora_run_loss_falls_then_the_merged_model_deploys_and_answers(jp_
     assert merged.name == "merged"
     assert [p.name for p in merged.parent.iterdir() if p.name.startswith(".tmp-")] == []
     assert any("LoRA r=8" in line for line in done["log_tail"])
+    assert any(line.endswith("Training job tiny-ft-1 started.") for line in done["log_tail"])
+    assert not any("created by" in line for line in done["log_tail"])  # no generated user ids in the log
     assert [t["status"] for t in done["status_transitions"]][-1] == "Completed"
     steps_per_s = (
         done.get("local_settings")
@@ -290,6 +292,14 @@ async def test_lora_run_loss_falls_then_the_merged_model_deploys_and_answers(jp_
     assert answer["tokens_out"]
     assert answer["generated_text"]
     code, _ = await call(jp_fetch, "DELETE", "endpoints", "tiny-ft-endpoint")
+    assert code == 200
+
+    # Without a name, the fine-tuned endpoint is named after its training job.
+    unnamed_body = {"model_id": MODEL_7B, "training_job": "tiny-ft-1"}
+    code, unnamed = await call(jp_fetch, "POST", "endpoints", body=unnamed_body)
+    assert code == 202, unnamed
+    assert (unnamed["name"], unnamed["training_job"]) == ("tiny-ft-1", "tiny-ft-1")
+    code, _ = await call(jp_fetch, "DELETE", "endpoints", "tiny-ft-1")
     assert code == 200
 
     # Stop after the end: a conflict; a missing job: 404.

@@ -114,7 +114,7 @@ describe('EulaDialog', () => {
     await click(checkbox);
     expect(accept.disabled).toBe(false);
     await click(accept);
-    expect(acceptEula).toHaveBeenCalledWith(card13b().id);
+    expect(acceptEula).toHaveBeenCalledWith(card13b().id, true);
     expect(onAccepted).toHaveBeenCalledWith(record);
     await act(async () => widget.dispose());
   });

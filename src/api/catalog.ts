@@ -31,11 +31,15 @@ export function getModel(
 /** `POST /models/{id}/eula`: record the acceptance of the Llama 2 licence and AUP. */
 export function acceptEula(
   settings: ServerConnection.ISettings,
-  modelId: string
+  modelId: string,
+  sameLicense = false
 ): Promise<IEulaRecord> {
   return requestApi<IEulaRecord>(
     settings,
     `/models/${segment(modelId)}/eula`,
-    jsonInit('POST', { accept: true })
+    jsonInit(
+      'POST',
+      sameLicense ? { accept: true, same_license: true } : { accept: true }
+    )
   );
 }

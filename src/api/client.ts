@@ -81,7 +81,8 @@ export interface IApiClient {
   getStatus(): Promise<IStatus>;
   listModels(): Promise<IModelList>;
   getModel(modelId: string): Promise<IModelCard>;
-  acceptEula(modelId: string): Promise<IEulaRecord>;
+  /** `sameLicense`: also accept it for every model under the same licence (one record each). */
+  acceptEula(modelId: string, sameLicense?: boolean): Promise<IEulaRecord>;
   listEndpoints(): Promise<IEndpointList>;
   createEndpoint(body: ICreateEndpointRequest): Promise<IEndpoint>;
   getEndpoint(name: string): Promise<IEndpoint>;
@@ -125,7 +126,8 @@ export function createApiClient(
     getStatus: () => getStatus(settings),
     listModels: () => listModels(settings),
     getModel: modelId => getModel(settings, modelId),
-    acceptEula: modelId => acceptEula(settings, modelId),
+    acceptEula: (modelId, sameLicense) =>
+      acceptEula(settings, modelId, sameLicense),
     listEndpoints: () => listEndpoints(settings),
     createEndpoint: body => createEndpoint(settings, body),
     getEndpoint: name => getEndpoint(settings, name),

@@ -354,7 +354,7 @@ export type paths = {
     put?: never;
     /**
      * Write an example notebook for one step (deploy, invoke, train, compare, cleanup) into the Jupyter root.
-     * @description The notebook holds the code for exactly the chosen configuration, with short explanations, the EULA requirement and the price per hour: SageMaker Python SDK v2 code (JumpStartModel / JumpStartEstimator, the Llama 2 chat template defined in the notebook itself) when the active backend is SageMaker, or calls through jupyter_llama_neuron.client in local mode (flavour overrides this). Inputs are validated like the corresponding operations: known and allowed model, a precompiled config, parameters within their ranges, hyperparameters within the catalog's ranges. The file gets a new readable name that never overwrites another (llama-2-7b-deploy.ipynb, llama-2-7b-deploy-1.ipynb, ...); path is relative to the Jupyter root, ready for JupyterLab's docmanager:open.
+     * @description The notebook holds the code for exactly the chosen configuration, with short explanations, the EULA requirement and the price per hour: SageMaker Python SDK code (v3: ModelBuilder / ModelTrainer .from_jumpstart_config; v2: JumpStartModel / JumpStartEstimator; by default the major installed with the server, sdk overrides it), opening with a cell that checks the kernel's SDK major and says what to do when it differs, with the Llama 2 chat template defined in the notebook itself, when the active backend is SageMaker, or calls through jupyter_llama_neuron.client in local mode (flavour overrides this). Inputs are validated like the corresponding operations: known and allowed model, a precompiled config, parameters within their ranges, hyperparameters within the catalog's ranges. The file gets a new readable name that never overwrites another (llama-2-7b-deploy.ipynb, llama-2-7b-deploy-1.ipynb, ...); path is relative to the Jupyter root, ready for JupyterLab's docmanager:open.
      */
     post: operations['createNotebook'];
     delete?: never;
@@ -696,10 +696,14 @@ export type components = {
       /** Format: date-time */
       accepted_at: string;
       user: string;
+      /** @description With same_license, every model id the acceptance now covers (this one first). */
+      covers?: string[];
     };
     EulaAccept: {
       /** @constant */
       accept: true;
+      /** @description Also accept it for every catalog model under the same licence (one record each). */
+      same_license?: boolean;
     };
     ModelCard: components['schemas']['ModelSummary'] & {
       /**
@@ -1215,6 +1219,11 @@ export type components = {
        * @enum {unknown}
        */
       flavour?: 'sagemaker' | 'local';
+      /**
+       * @description The SageMaker Python SDK major the sagemaker flavour's code is written for; default the major installed with the Jupyter server (v3 when none is).
+       * @enum {unknown}
+       */
+      sdk?: 'v2' | 'v3';
       model_id?: string | null;
       /** @description A precompiled configuration of model_id; default the model's default configuration. */
       config?: null | components['schemas']['DeploymentConfig'];

@@ -47,6 +47,8 @@ export type ITrainingSpec = TrainingSpec;
 export type IInvocationParameters = Schemas['InvocationParameters'];
 /** `GET /models/{id}` */
 export type IModelCard = ModelCard;
+/** One of a model card's example prompts ("Try this"). */
+export type IExamplePrompt = ModelCard['example_prompts'][number];
 
 /* ---- Endpoints and the cost guard ---- */
 

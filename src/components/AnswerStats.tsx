@@ -4,6 +4,7 @@ import { IInvocationResult } from '../api/types';
 import { usePanelServices } from '../context';
 import { formatSeconds } from '../models/format';
 import { answerStats, endedImmediately } from '../models/invocation';
+import { emptyAnswerText, finishReasonText } from '../models/plainWords';
 
 export interface IAnswerStatsProps {
   result: IInvocationResult;
@@ -37,9 +38,6 @@ export function AnswerStats(props: IAnswerStatsProps): JSX.Element {
       : null,
     stats.tokens_per_s !== null
       ? trans.__('%1 tokens/s', stats.tokens_per_s.toFixed(1))
-      : null,
-    stats.finish_reason
-      ? trans.__('finish reason: %1', stats.finish_reason)
       : null
   ].filter((piece): piece is string => piece !== null);
 
@@ -65,13 +63,22 @@ export function AnswerStats(props: IAnswerStatsProps): JSX.Element {
           className="jp-LlamaNeuron-notice"
           data-testid="llama-neuron-playground-empty"
         >
-          {trans.__(
-            "The model ended immediately without text. Try a completion-style prompt such as 'The capital of France is', or use a chat model."
-          )}
+          {emptyAnswerText(trans)}
         </p>
       )}
       <p className="jp-LlamaNeuron-muted" data-testid={props.testId}>
         {pieces.join(' · ')}
+        {stats.finish_reason && (
+          <>
+            {pieces.length > 0 ? ' · ' : ''}
+            <span
+              title={trans.__('finish_reason: %1', stats.finish_reason)}
+              data-finish-reason={stats.finish_reason}
+            >
+              {finishReasonText(stats.finish_reason, trans)}
+            </span>
+          </>
+        )}
       </p>
     </div>
   );

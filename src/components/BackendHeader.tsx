@@ -6,6 +6,7 @@ import { useCostGuard, useSignal } from '../hooks';
 import { totalHourlyBurn } from '../models/costGuard';
 import { formatCost } from '../models/deployForm';
 import { Loadable } from '../models/loadable';
+import { backendReasonSummary } from '../models/plainWords';
 import { ErrorBanner } from './ErrorBanner';
 import { LocalModelStatus } from './LocalModelStatus';
 
@@ -25,7 +26,8 @@ export function BackendHeader(props: IBackendHeaderProps): JSX.Element {
   const guard = useCostGuard(costGuard);
   const burn = totalHourlyBurn(guard, endpoints.endpoints);
   return (
-    <header className="jp-LlamaNeuron-header" data-testid="llama-neuron-header">
+    // A <div>, not a <header>: inside JupyterLab's main area a header would be a second banner landmark.
+    <div className="jp-LlamaNeuron-header" data-testid="llama-neuron-header">
       <div className="jp-LlamaNeuron-header-row">
         <h2 className="jp-LlamaNeuron-header-title">
           {trans.__('Llama 2 on Neuron')}
@@ -79,9 +81,15 @@ export function BackendHeader(props: IBackendHeaderProps): JSX.Element {
         )}
       </div>
       {status.kind === 'ready' && status.value.reason && (
-        <p className="jp-LlamaNeuron-muted jp-LlamaNeuron-header-reason">
-          {status.value.reason}
-        </p>
+        <details
+          className="jp-LlamaNeuron-muted jp-LlamaNeuron-header-reason"
+          data-testid="llama-neuron-backend-reason"
+        >
+          <summary>{backendReasonSummary(status.value, trans)}</summary>
+          <span data-testid="llama-neuron-backend-reason-detail">
+            {trans.__('Details: %1', status.value.reason)}
+          </span>
+        </details>
       )}
       {status.kind === 'ready' && <LocalModelStatus status={status.value} />}
       {status.kind === 'error' && (
@@ -91,6 +99,6 @@ export function BackendHeader(props: IBackendHeaderProps): JSX.Element {
           onRetry={props.onRetry}
         />
       )}
-    </header>
+    </div>
   );
 }

@@ -27,6 +27,7 @@ import {
   toMarkdown
 } from '../models/compareExport';
 import { formatSeconds } from '../models/format';
+import { emptyAnswerText } from '../models/plainWords';
 import {
   defaultParameterValues,
   IParameterValues,
@@ -358,8 +359,11 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
         <span className="jp-LlamaNeuron-muted"> {trans.__('(stopped)')}</span>
       )}
       {cell.status === 'done' && !cell.text.trim() && (
-        <span className="jp-LlamaNeuron-muted">
-          {trans.__('(empty answer)')}
+        <span
+          className="jp-LlamaNeuron-notice jp-LlamaNeuron-compare-empty"
+          data-testid={`llama-neuron-compare-empty-${side}`}
+        >
+          {emptyAnswerText(trans)}
         </span>
       )}
       {cell.status === 'done' && (

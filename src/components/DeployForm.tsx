@@ -66,8 +66,12 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
   const [selectedKey, setSelectedKey] = useState(
     initial ? configKey(initial) : ''
   );
-  const [endpointName, setEndpointName] = useState(() =>
-    suggestEndpointName(card.id, nameRule?.max_length)
+  // Empty: the server names it (a fine-tuned model after its training job); the placeholder says how.
+  const [endpointName, setEndpointName] = useState('');
+  const suggestedName = useMemo(
+    () =>
+      props.trainingJob || suggestEndpointName(card.id, nameRule?.max_length),
+    [props.trainingJob, card.id, nameRule?.max_length]
   );
   const [autoDelete, setAutoDelete] = useState(() => {
     const preferred = settings.values.autoDeleteIdleMinutes;
@@ -339,6 +343,7 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
           id={`${idBase}-name`}
           data-testid="llama-neuron-deploy-name"
           value={endpointName}
+          placeholder={suggestedName}
           maxLength={80}
           spellCheck={false}
           aria-invalid={nameProblem !== null}
@@ -356,7 +361,15 @@ export function DeployForm(props: IDeployFormProps): JSX.Element {
             ? trans.__('At most %1 characters.', nameRule?.max_length ?? '')
             : nameProblem === 'invalid'
               ? nameRule?.message
-              : trans.__('Leave empty to let the server choose a name.')}
+              : props.trainingJob
+                ? trans.__(
+                    'Leave empty to name it after the training job (%1).',
+                    props.trainingJob
+                  )
+                : trans.__(
+                    'Leave empty to let the server choose a name (like %1).',
+                    suggestedName
+                  )}
         </span>
       </div>
 

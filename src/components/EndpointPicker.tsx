@@ -3,6 +3,7 @@ import React from 'react';
 
 import { IEndpoint } from '../api/types';
 import { usePanelServices } from '../context';
+import { endpointOptionLabel } from '../models/endpointStatus';
 
 export interface IEndpointPickerProps {
   /** Element id of the select (its label points at it). */
@@ -22,7 +23,8 @@ export interface IEndpointPickerProps {
 export function EndpointPicker(props: IEndpointPickerProps): JSX.Element {
   const { trans } = usePanelServices();
   const { endpoints, value } = props;
-  const known = value !== null && endpoints.some(item => item.name === value);
+  const current = endpoints.find(item => item.name === value) ?? null;
+  const known = current !== null;
   return (
     <div className="jp-LlamaNeuron-field-inline jp-LlamaNeuron-endpoint-picker">
       <label htmlFor={props.id}>{props.label}</label>
@@ -30,6 +32,7 @@ export function EndpointPicker(props: IEndpointPickerProps): JSX.Element {
         id={props.id}
         data-testid={props.testId}
         value={known ? (value as string) : ''}
+        title={current ? endpointOptionLabel(current, trans) : undefined}
         disabled={props.disabled}
         onChange={event => props.onChange(event.currentTarget.value || null)}
         options={[
@@ -42,16 +45,7 @@ export function EndpointPicker(props: IEndpointPickerProps): JSX.Element {
           },
           ...endpoints.map(endpoint => ({
             value: endpoint.name,
-            label: trans.__(
-              '%1 — %2 (%3)',
-              endpoint.name,
-              endpoint.model_display_name,
-              endpoint.backend === 'local'
-                ? trans.__('local')
-                : (endpoint.instance_type ??
-                    endpoint.config?.instance_type ??
-                    '—')
-            )
+            label: endpointOptionLabel(endpoint, trans)
           }))
         ]}
       />

@@ -80,6 +80,14 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
           <span className="jp-LlamaNeuron-muted">
             {endpoint.model_display_name}
           </span>
+          {endpoint.training_job && (
+            <span
+              className="jp-LlamaNeuron-badge jp-LlamaNeuron-badge-accent"
+              data-testid="llama-neuron-endpoint-fine-tuned"
+            >
+              {trans.__('fine-tuned')}
+            </span>
+          )}
         </div>
         <div className="jp-LlamaNeuron-status-line">
           <span
@@ -258,7 +266,11 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
             className="jp-mod-styled"
             aria-expanded={tryOpen}
             aria-controls={tryId}
-            aria-label={trans.__('Try endpoint %1', endpoint.name)}
+            aria-label={
+              tryOpen
+                ? trans.__('Hide: try box of %1', endpoint.name)
+                : trans.__('Try it: endpoint %1', endpoint.name)
+            }
             data-testid="llama-neuron-endpoint-try"
             onClick={() => setTryOpen(open => !open)}
           >
@@ -269,10 +281,7 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
           <Button
             small
             className="jp-mod-styled"
-            aria-label={trans.__(
-              'Open endpoint %1 in the playground',
-              endpoint.name
-            )}
+            aria-label={trans.__('Open in playground: %1', endpoint.name)}
             data-testid="llama-neuron-endpoint-playground"
             onClick={() => props.onOpenPlayground?.(endpoint)}
           >
@@ -283,10 +292,7 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
           <OpenNotebookButton
             small
             testId="llama-neuron-endpoint-notebook"
-            ariaLabel={trans.__(
-              'Open a notebook that prompts endpoint %1',
-              endpoint.name
-            )}
+            ariaLabel={trans.__('Open notebook that prompts %1', endpoint.name)}
             request={() => ({
               step: 'invoke',
               model_id: endpoint.model_id,

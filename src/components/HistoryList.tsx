@@ -35,7 +35,7 @@ export function HistoryList(props: IHistoryListProps): JSX.Element {
       data-testid="llama-neuron-playground-history"
     >
       <div className="jp-LlamaNeuron-toolbar">
-        <h4 className="jp-LlamaNeuron-section-title">{trans.__('History')}</h4>
+        <h3 className="jp-LlamaNeuron-section-title">{trans.__('History')}</h3>
         {entries.length > 0 && (
           <Button
             small

@@ -11,20 +11,25 @@ import { ApiRequestError, toApiRequestError } from '../api/client';
 import {
   IEndpoint,
   IEulaRecord,
+  IExamplePrompt,
   IModelCard,
   IModelSummary,
   IStatus
 } from '../api/types';
 import { PanelContext, usePanelServices } from '../context';
+import { useSignal } from '../hooks';
 import {
   DEFAULT_CATALOG_FILTER,
   ICatalogFilter
 } from '../models/catalogFilter';
 import { ClientTokenBook } from '../models/deployForm';
+import { acceptCards, acceptSummaries, recordFor } from '../models/eulaRecords';
 import { failed, Loadable, LOADING, ready } from '../models/loadable';
 import {
   ICompareRequest,
   IEvaluateRequest,
+  IPlaygroundPrompt,
+  IPlaygroundRequest,
   PANEL_TABS,
   PanelNavigator,
   PanelTab
@@ -55,6 +60,14 @@ type PendingAction = 'quick' | 'custom';
 interface IEulaRequest {
   modelId: string;
   then: PendingAction;
+  /** "Try this": the example prompt to send once the endpoint is ready. */
+  prompt?: IPlaygroundPrompt | null;
+}
+
+/** The endpoint the user just deployed, and the tab they were shown while it starts. */
+interface IAwaitedEndpoint {
+  name: string;
+  tab: PanelTab;
 }
 
 /** While the local model converts, re-read the status this often (ms). */
@@ -75,6 +88,7 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
   const services = usePanelServices();
   const { api, endpoints, notifier, trans } = services;
   const { navigator } = props;
+  useSignal(endpoints.changed);
 
   const [tab, setTab] = useState<PanelTab>(navigator.tab);
   const [status, setStatus] = useState<Loadable<IStatus>>(LOADING);
@@ -90,6 +104,13 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
   const [playgroundEndpoint, setPlaygroundEndpoint] = useState<string | null>(
     navigator.playgroundEndpoint
   );
+  const [playgroundRequest, setPlaygroundRequest] =
+    useState<IPlaygroundRequest | null>(navigator.playgroundRequest);
+  // Read from signal handlers, which outlive a render.
+  const tabNow = useRef<PanelTab>(tab);
+  tabNow.current = tab;
+  const rootRef = useRef<HTMLDivElement>(null);
+  const awaited = useRef<IAwaitedEndpoint | null>(null);
   const tabRefs = useRef<Record<PanelTab, HTMLButtonElement | null>>({
     catalog: null,
     resources: null,
@@ -134,8 +155,10 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
   useEffect(() => {
     const onRequest = (_: PanelNavigator, requested: PanelTab): void =>
       setTab(requested);
-    const onPlayground = (_: PanelNavigator, name: string): void =>
+    const onPlayground = (_: PanelNavigator, name: string): void => {
       setPlaygroundEndpoint(name);
+      setPlaygroundRequest(navigator.playgroundRequest);
+    };
     navigator.tabRequested.connect(onRequest);
     navigator.playgroundRequested.connect(onPlayground);
     return () => {
@@ -143,6 +166,34 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
       navigator.playgroundRequested.disconnect(onPlayground);
     };
   }, [navigator]);
+
+  // The endpoint just deployed is in service: open the Playground on it, but only if the user still
+  // looks at the view they were sent to; otherwise the notification's "Open in playground" offers it.
+  useEffect(() => {
+    const onState = (
+      _: unknown,
+      { endpoint }: { endpoint: IEndpoint }
+    ): void => {
+      const waiting = awaited.current;
+      if (!waiting || waiting.name !== endpoint.name) {
+        return;
+      }
+      awaited.current = null;
+      const root = rootRef.current;
+      const visible = !!root && root.getClientRects().length > 0;
+      if (
+        endpoint.status === 'InService' &&
+        visible &&
+        tabNow.current === waiting.tab
+      ) {
+        navigator.openPlayground(endpoint.name);
+      }
+    };
+    endpoints.stateChanged.connect(onState);
+    return () => {
+      endpoints.stateChanged.disconnect(onState);
+    };
+  }, [endpoints, navigator]);
 
   const loadStatus = useCallback(async (): Promise<void> => {
     try {
@@ -222,15 +273,34 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
     }
   };
 
-  const onDeployed = (endpoint: IEndpoint, modelId: string): void => {
-    endpoints.upsert(endpoint);
-    notifier?.deployStarted(endpoint);
-    setPage({ kind: 'detail', modelId });
+  /** Show the endpoint starting on Resources; when it is in service, the Playground takes over. */
+  const awaitEndpoint = (
+    name: string,
+    prompt: IPlaygroundPrompt | null
+  ): void => {
+    if (prompt) {
+      navigator.sendWhenReady(name, prompt);
+    }
+    awaited.current = { name, tab: 'resources' };
     setTab('resources');
     navigator.requestTab('resources');
   };
 
-  const quickDeploy = async (card: IModelCard): Promise<void> => {
+  const onDeployed = (
+    endpoint: IEndpoint,
+    modelId: string,
+    prompt: IPlaygroundPrompt | null = null
+  ): void => {
+    endpoints.upsert(endpoint);
+    notifier?.deployStarted(endpoint);
+    setPage({ kind: 'detail', modelId });
+    awaitEndpoint(endpoint.name, prompt);
+  };
+
+  const quickDeploy = async (
+    card: IModelCard,
+    prompt: IPlaygroundPrompt | null = null
+  ): Promise<void> => {
     if (quickDeploying) {
       return;
     }
@@ -243,7 +313,7 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
         client_token: quickTokens.current.tokenFor(request)
       });
       if (mounted.current) {
-        onDeployed(endpoint, card.id);
+        onDeployed(endpoint, card.id, prompt);
       } else {
         endpoints.upsert(endpoint);
         notifier?.deployStarted(endpoint);
@@ -256,7 +326,7 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
       }
       setQuickError(error);
       if (error.status === 403 && error.code === 'EulaNotAccepted') {
-        setEulaRequest({ modelId: card.id, then: 'quick' });
+        setEulaRequest({ modelId: card.id, then: 'quick', prompt });
       }
     } finally {
       if (mounted.current) {
@@ -265,49 +335,79 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
     }
   };
 
-  const runAction = (card: IModelCard, action: PendingAction): void => {
+  const runAction = (
+    card: IModelCard,
+    action: PendingAction,
+    prompt: IPlaygroundPrompt | null = null
+  ): void => {
     if (action === 'quick') {
-      void quickDeploy(card);
+      void quickDeploy(card, prompt);
     } else {
       setPage({ kind: 'deploy', modelId: card.id });
     }
   };
 
   /** Quick/Custom deploy: ask for the licence first when it was never accepted. */
-  const startAction = (card: IModelCard, action: PendingAction): void => {
+  const startAction = (
+    card: IModelCard,
+    action: PendingAction,
+    prompt: IPlaygroundPrompt | null = null
+  ): void => {
     if (!card.eula) {
-      setEulaRequest({ modelId: card.id, then: action });
+      setEulaRequest({ modelId: card.id, then: action, prompt });
       return;
     }
-    runAction(card, action);
+    runAction(card, action, prompt);
+  };
+
+  /** This model's own (not fine-tuned) endpoints, in service first. */
+  const endpointsOf = (modelId: string): IEndpoint[] =>
+    endpoints.endpoints.filter(
+      item => item.model_id === modelId && !item.training_job
+    );
+
+  /** "Try this": send at once to an endpoint in service, else wait for one starting, else deploy one. */
+  const tryExample = (card: IModelCard, example: IExamplePrompt): void => {
+    const prompt: IPlaygroundPrompt = {
+      inputs: example.inputs,
+      parameters: example.parameters
+    };
+    const own = endpointsOf(card.id);
+    const serving = own.find(item => item.status === 'InService');
+    if (serving) {
+      navigator.openPlayground(serving.name, prompt);
+      return;
+    }
+    const starting = own.find(
+      item => item.status === 'Creating' || item.status === 'Updating'
+    );
+    if (starting) {
+      awaitEndpoint(starting.name, prompt);
+      return;
+    }
+    startAction(card, 'quick', prompt);
   };
 
   const onEulaAccepted = (record: IEulaRecord): void => {
     const request = eulaRequest;
     setEulaRequest(null);
     setQuickError(null);
-    let updated: IModelCard | null = null;
+    // One acceptance may cover every model under the same licence; each has its own record.
     const current = request ? cards[request.modelId] : undefined;
-    if (request && current && current.kind === 'ready') {
-      updated = { ...current.value, eula: record, eula_accepted: true };
-      setCards(all => ({
-        ...all,
-        [request.modelId]: ready(updated as IModelCard)
-      }));
-    }
-    setModels(current =>
-      current.kind === 'ready'
-        ? ready(
-            current.value.map(model =>
-              model.id === record.model_id
-                ? { ...model, eula_accepted: true }
-                : model
-            )
-          )
-        : current
+    const updated =
+      request && current && current.kind === 'ready'
+        ? {
+            ...current.value,
+            eula: recordFor(record, request.modelId),
+            eula_accepted: true
+          }
+        : null;
+    setCards(all => acceptCards(all, record));
+    setModels(all =>
+      all.kind === 'ready' ? ready(acceptSummaries(all.value, record)) : all
     );
     if (request && updated) {
-      runAction(updated, request.then);
+      runAction(updated, request.then, request.prompt ?? null);
     }
   };
 
@@ -367,6 +467,7 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
   return (
     <PanelContext.Provider value={withRules}>
       <div
+        ref={rootRef}
         className="jp-LlamaNeuron-panel-body"
         data-testid="llama-neuron-panel"
       >
@@ -444,6 +545,10 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
               onBack={() => setPage({ kind: 'list' })}
               onQuickDeploy={() => startAction(pageCard.value, 'quick')}
               onCustomDeploy={() => startAction(pageCard.value, 'custom')}
+              hasEndpoint={endpointsOf(pageCard.value.id).some(
+                item => item.status === 'InService'
+              )}
+              onTryExample={example => tryExample(pageCard.value, example)}
             >
               {quickError && (
                 <ErrorBanner
@@ -501,6 +606,7 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
             status={statusValue}
             selected={playgroundEndpoint}
             onSelect={setPlaygroundEndpoint}
+            request={playgroundRequest}
           />
         </div>
 

@@ -4,6 +4,8 @@ import { ILossPoint } from '../api/types';
 import { usePanelServices } from '../context';
 import {
   formatLoss,
+  integerDomain,
+  integerTicks,
   linearScale,
   niceDomain,
   niceTicks,
@@ -65,11 +67,12 @@ export function LossCurve(props: ILossCurveProps): JSX.Element {
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const steps = points.map(point => point.step);
-  const xDomain = niceDomain(Math.min(...steps), Math.max(...steps), 6);
+  // Steps are whole numbers: integer bounds and ticks (never 1.2, 1.4…).
+  const xDomain = integerDomain(Math.min(...steps), Math.max(...steps), 6);
   const yDomain = niceDomain(Math.min(0, summary.min), summary.max, 5);
   const x = linearScale(xDomain, [0, plotWidth]);
   const y = linearScale(yDomain, [plotHeight, 0]);
-  const xTicks = niceTicks(xDomain[0], xDomain[1], 6);
+  const xTicks = integerTicks(xDomain[0], xDomain[1], 6);
   const yTicks = niceTicks(yDomain[0], yDomain[1], 5);
   const path = points
     .map(

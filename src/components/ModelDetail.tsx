@@ -3,6 +3,7 @@ import React from 'react';
 
 import {
   HyperparameterValue,
+  IExamplePrompt,
   IHyperparameter,
   IModelCard,
   IStatus
@@ -10,6 +11,7 @@ import {
 import { usePanelServices } from '../context';
 import { formatCost } from '../models/deployForm';
 import { formatDateTime } from '../models/format';
+import { ExamplePrompts } from './ExamplePrompts';
 import { OpenNotebookButton } from './OpenNotebookButton';
 
 export interface IModelDetailProps {
@@ -20,13 +22,18 @@ export interface IModelDetailProps {
   onBack: () => void;
   onQuickDeploy: () => void;
   onCustomDeploy: () => void;
+  /** An endpoint of this model is in service (example prompts then send at once). */
+  hasEndpoint: boolean;
+  /** "Try this" on an example prompt. */
+  onTryExample: (example: IExamplePrompt) => void;
   /** Rendered under the action buttons (deploy error banner). */
   children?: React.ReactNode;
 }
 
 /**
- * The model card: description, licence and its links, default instance and price, the precompiled
- * configurations, fine-tuning support and hyperparameters, example prompts, and the deploy buttons.
+ * The model card: the deploy buttons first (where the eye lands), then description, licence and its links,
+ * default instance and price, example prompts with "Try this", the precompiled configurations, and
+ * fine-tuning support with its hyperparameters.
  */
 export function ModelDetail(props: IModelDetailProps): JSX.Element {
   const { trans } = usePanelServices();
@@ -69,6 +76,58 @@ export function ModelDetail(props: IModelDetailProps): JSX.Element {
           {trans.__('%1 · version %2', card.id, card.version)}
         </span>
       </p>
+      <div
+        className="jp-LlamaNeuron-actions jp-LlamaNeuron-detail-actions"
+        role="group"
+        aria-label={trans.__('Actions')}
+      >
+        <Button
+          className="jp-mod-styled jp-mod-accept"
+          disabled={!canDeploy || props.deploying}
+          onClick={props.onQuickDeploy}
+          title={trans.__(
+            'Deploy with the default configuration: %1 · %2 per hour',
+            card.default_instance_type,
+            formatCost(card.price_per_hour)
+          )}
+          data-testid="llama-neuron-quick-deploy"
+        >
+          {props.deploying ? trans.__('Deploying…') : trans.__('Quick deploy')}
+        </Button>
+        <span
+          className="jp-LlamaNeuron-muted"
+          data-testid="llama-neuron-quick-deploy-summary"
+        >
+          {local
+            ? trans.__('on this computer, no AWS charges')
+            : trans.__(
+                '%1 · %2 per hour',
+                card.default_instance_type,
+                formatCost(card.price_per_hour)
+              )}
+        </span>
+        <Button
+          className="jp-mod-styled"
+          disabled={!canDeploy || props.deploying}
+          onClick={props.onCustomDeploy}
+          data-testid="llama-neuron-custom-deploy"
+        >
+          {trans.__('Custom deploy')}
+        </Button>
+        <OpenNotebookButton
+          testId="llama-neuron-open-notebook"
+          disabled={!canDeploy}
+          request={() => ({ step: 'deploy', model_id: card.id })}
+        />
+      </div>
+      {!card.allowed && (
+        <p className="jp-LlamaNeuron-warning">
+          {trans.__(
+            'Your administrator has not allowed this model to be deployed here.'
+          )}
+        </p>
+      )}
+      {props.children}
       <p>{card.description}</p>
       {!card.chat && (
         <p className="jp-LlamaNeuron-muted">
@@ -85,6 +144,15 @@ export function ModelDetail(props: IModelDetailProps): JSX.Element {
         >
           {card.local_stand_in}
         </p>
+      )}
+
+      {card.example_prompts.length > 0 && (
+        <ExamplePrompts
+          examples={card.example_prompts}
+          hasEndpoint={props.hasEndpoint}
+          disabled={!canDeploy || props.deploying}
+          onTry={props.onTryExample}
+        />
       )}
 
       <section aria-label={trans.__('License')}>
@@ -242,66 +310,6 @@ export function ModelDetail(props: IModelDetailProps): JSX.Element {
             </table>
           )}
       </section>
-
-      {card.example_prompts.length > 0 && (
-        <section aria-label={trans.__('Example prompts')}>
-          <h4>{trans.__('Example prompts')}</h4>
-          <ul className="jp-LlamaNeuron-examples">
-            {card.example_prompts.map((example, index) => (
-              <li key={index}>
-                <strong>{example.title}</strong>
-                <pre className="jp-LlamaNeuron-pre">{example.inputs}</pre>
-                {Object.keys(example.parameters ?? {}).length > 0 && (
-                  <code className="jp-LlamaNeuron-muted">
-                    {JSON.stringify(example.parameters)}
-                  </code>
-                )}
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-
-      <div
-        className="jp-LlamaNeuron-actions"
-        role="group"
-        aria-label={trans.__('Actions')}
-      >
-        <Button
-          className="jp-mod-styled jp-mod-accept"
-          disabled={!canDeploy || props.deploying}
-          onClick={props.onQuickDeploy}
-          title={trans.__(
-            'Deploy with the default configuration: %1 · %2 per hour',
-            card.default_instance_type,
-            formatCost(card.price_per_hour)
-          )}
-          data-testid="llama-neuron-quick-deploy"
-        >
-          {props.deploying ? trans.__('Deploying…') : trans.__('Quick deploy')}
-        </Button>
-        <Button
-          className="jp-mod-styled"
-          disabled={!canDeploy || props.deploying}
-          onClick={props.onCustomDeploy}
-          data-testid="llama-neuron-custom-deploy"
-        >
-          {trans.__('Custom deploy')}
-        </Button>
-        <OpenNotebookButton
-          testId="llama-neuron-open-notebook"
-          disabled={!canDeploy}
-          request={() => ({ step: 'deploy', model_id: card.id })}
-        />
-      </div>
-      {!card.allowed && (
-        <p className="jp-LlamaNeuron-warning">
-          {trans.__(
-            'Your administrator has not allowed this model to be deployed here.'
-          )}
-        </p>
-      )}
-      {props.children}
     </article>
   );
 }

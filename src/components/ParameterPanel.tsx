@@ -1,4 +1,4 @@
-import React from 'react';
+import React, { useEffect, useRef } from 'react';
 
 import { IInferenceParameterSpec } from '../api/types';
 import { usePanelServices, useServerRules } from '../context';
@@ -23,6 +23,8 @@ export interface IParameterPanelProps {
   disabled?: boolean;
   /** Whether the section starts expanded (default true). */
   defaultOpen?: boolean;
+  /** Open the section and focus this field (a new object each time it is asked). */
+  reveal?: { name: ParameterName } | null;
   onChange: (values: IParameterValues) => void;
 }
 
@@ -56,8 +58,28 @@ export function ParameterPanel(props: IParameterPanelProps): JSX.Element {
   const set = (name: ParameterName, value: string | boolean): void =>
     props.onChange({ ...values, [name]: value });
 
+  // A collapsed section must not hide why Send is off: it opens when a value becomes invalid.
+  const detailsRef = useRef<HTMLDetailsElement>(null);
+  const invalid = Object.keys(errors).length > 0;
+  useEffect(() => {
+    if (invalid && detailsRef.current) {
+      detailsRef.current.open = true;
+    }
+  }, [invalid]);
+  const { reveal } = props;
+  useEffect(() => {
+    if (!reveal || !detailsRef.current) {
+      return;
+    }
+    detailsRef.current.open = true;
+    const field = document.getElementById(`${idPrefix}-param-${reveal.name}`);
+    field?.scrollIntoView?.({ block: 'nearest' });
+    field?.focus();
+  }, [reveal, idPrefix]);
+
   return (
     <details
+      ref={detailsRef}
       className="jp-LlamaNeuron-params"
       data-testid={`${testIdPrefix}-parameters`}
       open={props.defaultOpen ?? true}

@@ -1,10 +1,10 @@
 import { Notification } from '@jupyterlab/apputils';
-import { Button } from '@jupyterlab/ui-components';
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 
 import { ApiRequestError, toApiRequestError } from '../api/client';
 import {
   IChatMessage,
+  IInvocationParameters,
   IInvocationRequest,
   IInvocationResult,
   IModelSummary,
@@ -31,6 +31,7 @@ import {
   threadFromMessages
 } from '../models/chatState';
 import { buildCodeSnippets, sagemakerPayload } from '../models/codeSnippets';
+import { fallbackOf } from '../models/invocation';
 import {
   browserStorage,
   HistoryStore,
@@ -41,15 +42,18 @@ import {
   checkContextFit,
   defaultParameterValues,
   IParameterValues,
+  ParameterName,
   validateParameters,
   valuesFromParameters
 } from '../models/inferenceParameters';
-import { AnswerStats } from './AnswerStats';
+import { IPlaygroundRequest } from '../models/panelNavigator';
+import { ChatComposer } from './ChatComposer';
 import { showCodeDialog } from './CodeSnippetsBody';
 import { EndpointPicker } from './EndpointPicker';
-import { ErrorBanner } from './ErrorBanner';
 import { HistoryList } from './HistoryList';
 import { ParameterPanel } from './ParameterPanel';
+import { PlaygroundActions } from './PlaygroundActions';
+import { PromptResult, PromptRun } from './PromptResult';
 
 export interface IPlaygroundViewProps {
   /** The catalog (tells chat models apart); may be empty while loading. */
@@ -58,18 +62,9 @@ export interface IPlaygroundViewProps {
   /** The selected endpoint name (owned by the panel so Resources can open one). */
   selected: string | null;
   onSelect: (name: string | null) => void;
+  /** Focus the message box on an endpoint, and send a prompt (an example's "Try this"). */
+  request?: IPlaygroundRequest | null;
 }
-
-type PromptRun =
-  | { kind: 'idle' }
-  | { kind: 'running'; text: string; fallback: string | null }
-  | {
-      kind: 'done';
-      result: IInvocationResult;
-      fallback: string | null;
-    }
-  | { kind: 'stopped'; text: string }
-  | { kind: 'error'; text: string; error: ApiRequestError };
 
 type StreamOutcome =
   | { kind: 'done'; result: IInvocationResult }
@@ -84,17 +79,6 @@ interface ILastRequest {
 
 const ID = 'jp-LlamaNeuron-playground';
 
-/** The fallback note is shown when the server said so, or when a done answer was not streamed. */
-function fallbackOf(
-  reason: string | null | undefined,
-  result: IInvocationResult | undefined
-): string | null {
-  if (reason !== null && reason !== undefined) {
-    return reason;
-  }
-  return result && result.streamed === false ? '' : null;
-}
-
 /**
  * Prompt an InService endpoint: a prompt box (or a chat thread with an optional system prompt for chat
  * models), every inference parameter with its range, streamed answers with Stop, per-answer statistics,
@@ -104,7 +88,7 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
   const { api, endpoints, trans } = usePanelServices();
   const rules = useServerRules()?.inference_parameters ?? null;
   useSignal(endpoints.changed);
-  const { selected, onSelect, models, status } = props;
+  const { selected, onSelect, models, status, request } = props;
 
   const inService = endpoints.endpoints.filter(
     endpoint => endpoint.status === 'InService'
@@ -126,6 +110,10 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
   const [history, setHistory] = useState<IHistoryEntry[]>([]);
   const [last, setLast] = useState<ILastRequest | null>(null);
   const controller = useRef<AbortController | null>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const handledRequest = useRef(0);
+  // Asks the parameter panel to open at a field (a new object each time, so the same field again works).
+  const [reveal, setReveal] = useState<{ name: ParameterName } | null>(null);
   const mounted = useRef(true);
   // The endpoint shown now: answers that arrive for another one (after a switch) are dropped.
   const shownEndpoint = useRef<string | null>(selected);
@@ -156,7 +144,48 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
     setHistory(selected ? store.list(selected) : []);
   }, [selected, store]);
 
+  // Opened from "Try this", a deploy that just became ready, or Resources: focus the message box, and
+  // send the example prompt with its settings. Waits until the endpoint is selected and in service.
+  const endpointName = endpoint?.name ?? null;
+  useEffect(() => {
+    if (
+      !request ||
+      request.id === handledRequest.current ||
+      endpointName !== request.endpoint
+    ) {
+      return;
+    }
+    handledRequest.current = request.id;
+    const example = request.prompt;
+    if (example && !busy) {
+      const nextValues = example.parameters
+        ? valuesFromParameters(example.parameters, rules)
+        : values;
+      setValues(nextValues);
+      const checked = validateParameters(
+        nextValues,
+        contextLength,
+        rules,
+        trans
+      );
+      if (chat) {
+        const next = appendUser(emptyThread(thread.system), example.inputs);
+        setChatInput('');
+        void streamChat(next, checked.parameters);
+      } else {
+        setPrompt(example.inputs);
+        void sendPrompt(example.inputs, checked.parameters);
+      }
+    }
+    inputRef.current?.focus();
+  }, [request, endpointName]);
+
   const validation = validateParameters(values, contextLength, rules, trans);
+  const firstInvalid =
+    validation.parameters === null
+      ? ((Object.keys(validation.errors)[0] as ParameterName | undefined) ??
+        null)
+      : null;
   const maxNewTokens = validation.parameters?.max_new_tokens ?? 0;
   const pendingMessages: IChatMessage[] =
     chat && !isBusy(thread) && chatInput.trim()
@@ -242,15 +271,15 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
     setHistory(store.add(entry));
   };
 
-  const sendPrompt = async (): Promise<void> => {
-    if (!endpoint || !canSendNow || chat || !validation.parameters) {
+  const sendPrompt = async (
+    text: string = prompt,
+    parameters: IInvocationParameters | null = validation.parameters
+  ): Promise<void> => {
+    if (!endpoint || busy || chat || !parameters || !text.trim()) {
       return;
     }
     const name = endpoint.name;
-    const request: IInvocationRequest = {
-      inputs: prompt,
-      parameters: validation.parameters
-    };
+    const request: IInvocationRequest = { inputs: text, parameters };
     setRun({ kind: 'running', text: '', fallback: null });
     setLast({ endpoint: name, request, result: null });
     const outcome = await runStream(
@@ -298,8 +327,11 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
     }
   };
 
-  const streamChat = async (next: IChatThread): Promise<void> => {
-    if (!endpoint || !validation.parameters) {
+  const streamChat = async (
+    next: IChatThread,
+    parameters: IInvocationParameters | null = validation.parameters
+  ): Promise<void> => {
+    if (!endpoint || !parameters) {
       return;
     }
     const messages = requestMessages(next);
@@ -307,10 +339,7 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
       return;
     }
     const name = endpoint.name;
-    const request: IInvocationRequest = {
-      messages,
-      parameters: validation.parameters
-    };
+    const request: IInvocationRequest = { messages, parameters };
     setThread(next);
     setChatError(null);
     setLast({ endpoint: name, request, result: null });
@@ -470,111 +499,28 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
             }}
           >
             {chat ? (
-              <>
-                <div className="jp-LlamaNeuron-field">
-                  <label htmlFor={`${ID}-system`}>
-                    {trans.__('System prompt (optional)')}
-                  </label>
-                  <textarea
-                    id={`${ID}-system`}
-                    className="jp-LlamaNeuron-textarea"
-                    data-testid="llama-neuron-chat-system"
-                    rows={2}
-                    value={thread.system}
-                    disabled={busy}
-                    placeholder={trans.__(
-                      'e.g. You are a concise assistant. Answer in one paragraph.'
-                    )}
-                    onChange={event => {
-                      const value = event.currentTarget.value;
-                      setThread(current => setSystem(current, value));
-                    }}
-                  />
-                </div>
-                <ol
-                  className="jp-LlamaNeuron-chat"
-                  aria-label={trans.__('Conversation')}
-                  aria-live="polite"
-                  data-testid="llama-neuron-chat-thread"
-                >
-                  {thread.turns.map(turn => (
-                    <li
-                      key={turn.id}
-                      className={`jp-LlamaNeuron-chat-message jp-mod-${turn.role}`}
-                      data-testid="llama-neuron-chat-message"
-                      data-role={turn.role}
-                      data-status={turn.status}
-                    >
-                      <span className="jp-LlamaNeuron-chat-role">
-                        {turn.role === 'user'
-                          ? trans.__('You')
-                          : trans.__('Model')}
-                      </span>
-                      <div className="jp-LlamaNeuron-chat-content">
-                        {turn.content}
-                        {turn.status === 'streaming' && (
-                          <span
-                            className="jp-LlamaNeuron-spinner"
-                            aria-label={trans.__('Answering…')}
-                          />
-                        )}
-                      </div>
-                      {turn.role === 'assistant' &&
-                        turn.status === 'stopped' && (
-                          <span className="jp-LlamaNeuron-muted">
-                            {trans.__('Stopped.')}
-                          </span>
-                        )}
-                      {turn.role === 'assistant' && turn.status === 'error' && (
-                        <span className="jp-LlamaNeuron-field-error">
-                          {trans.__('No answer: %1', turn.error ?? '')}
-                        </span>
-                      )}
-                      {turn.role === 'assistant' &&
-                        turn.status === 'done' &&
-                        turn.result && (
-                          <AnswerStats
-                            result={turn.result}
-                            fallbackReason={fallbackOf(
-                              turn.fallbackReason,
-                              turn.result
-                            )}
-                            testId="llama-neuron-chat-stats"
-                          />
-                        )}
-                    </li>
-                  ))}
-                </ol>
-                {chatError && (
-                  <ErrorBanner
-                    error={chatError}
-                    title={trans.__('The endpoint did not answer')}
-                    onDismiss={() => setChatError(null)}
-                  />
-                )}
-                <div className="jp-LlamaNeuron-field">
-                  <label htmlFor={`${ID}-chat-input`}>
-                    {trans.__('Your message')}
-                  </label>
-                  <textarea
-                    id={`${ID}-chat-input`}
-                    className="jp-LlamaNeuron-textarea"
-                    data-testid="llama-neuron-chat-input"
-                    rows={3}
-                    value={chatInput}
-                    aria-describedby={`${ID}-input-help`}
-                    placeholder={trans.__('Ask something…')}
-                    onChange={event => setChatInput(event.currentTarget.value)}
-                    onKeyDown={onKeyDown}
-                  />
-                </div>
-              </>
+              <ChatComposer
+                idPrefix={ID}
+                thread={thread}
+                busy={busy}
+                error={chatError}
+                input={chatInput}
+                inputRef={inputRef}
+                describedBy={`${ID}-input-help`}
+                onSystemChange={value =>
+                  setThread(current => setSystem(current, value))
+                }
+                onDismissError={() => setChatError(null)}
+                onInputChange={setChatInput}
+                onKeyDown={onKeyDown}
+              />
             ) : (
               <div className="jp-LlamaNeuron-field">
                 <label htmlFor={`${ID}-prompt`}>{trans.__('Prompt')}</label>
                 <textarea
                   id={`${ID}-prompt`}
                   className="jp-LlamaNeuron-textarea"
+                  ref={inputRef}
                   data-testid="llama-neuron-playground-prompt"
                   rows={5}
                   value={prompt}
@@ -604,116 +550,25 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
               </p>
             )}
 
-            <div className="jp-LlamaNeuron-actions">
-              <Button
-                type="submit"
-                className="jp-mod-styled jp-mod-accept"
-                disabled={!canSendNow}
-                data-testid="llama-neuron-playground-send"
-              >
-                {busy ? trans.__('Answering…') : trans.__('Send')}
-              </Button>
-              <Button
-                type="button"
-                className="jp-mod-styled jp-mod-warn"
-                disabled={!busy}
-                data-testid="llama-neuron-playground-stop"
-                aria-label={trans.__('Stop the answer')}
-                onClick={stop}
-              >
-                {trans.__('Stop')}
-              </Button>
-              {chat && (
-                <>
-                  <Button
-                    type="button"
-                    className="jp-mod-styled"
-                    disabled={
-                      busy ||
-                      !canRetry(thread) ||
-                      validation.parameters === null
-                    }
-                    data-testid="llama-neuron-chat-retry"
-                    aria-label={trans.__('Ask the last message again')}
-                    onClick={() => void streamChat(retryLast(thread))}
-                  >
-                    {trans.__('Retry')}
-                  </Button>
-                  <Button
-                    type="button"
-                    className="jp-mod-styled"
-                    disabled={busy || thread.turns.length === 0}
-                    data-testid="llama-neuron-chat-clear"
-                    aria-label={trans.__('Clear the conversation')}
-                    onClick={() => {
-                      setThread(current => clearThread(current));
-                      setChatError(null);
-                    }}
-                  >
-                    {trans.__('Clear')}
-                  </Button>
-                </>
-              )}
-              <Button
-                type="button"
-                className="jp-mod-styled"
-                disabled={!last || last.endpoint !== endpoint.name}
-                data-testid="llama-neuron-playground-copy-code"
-                aria-label={trans.__('Copy the last request as Python code')}
-                onClick={() => void copyAsCode()}
-              >
-                {trans.__('Copy as code')}
-              </Button>
-            </div>
+            <PlaygroundActions
+              busy={busy}
+              canSend={canSendNow}
+              chat={chat}
+              canRetry={canRetry(thread) && validation.parameters !== null}
+              canClear={thread.turns.length > 0}
+              canCopy={!!last && last.endpoint === endpoint.name}
+              invalidParameter={firstInvalid}
+              onStop={stop}
+              onRetry={() => void streamChat(retryLast(thread))}
+              onClear={() => {
+                setThread(current => clearThread(current));
+                setChatError(null);
+              }}
+              onCopy={copyAsCode}
+              onShowInvalid={name => setReveal({ name })}
+            />
 
-            {!chat && (
-              <div
-                className="jp-LlamaNeuron-playground-result"
-                aria-live="polite"
-              >
-                {run.kind !== 'idle' && (
-                  <pre
-                    className="jp-LlamaNeuron-pre jp-LlamaNeuron-answer"
-                    data-testid="llama-neuron-playground-output"
-                    data-state={run.kind}
-                  >
-                    {run.kind === 'done' ? run.result.generated_text : run.text}
-                    {run.kind === 'running' && (
-                      <span
-                        className="jp-LlamaNeuron-spinner"
-                        aria-label={trans.__('Answering…')}
-                      />
-                    )}
-                  </pre>
-                )}
-                {run.kind === 'running' && run.fallback !== null && (
-                  <p
-                    className="jp-LlamaNeuron-muted"
-                    data-testid="llama-neuron-playground-fallback"
-                  >
-                    {trans.__(
-                      'This endpoint cannot stream; waiting for the whole answer…'
-                    )}
-                  </p>
-                )}
-                {run.kind === 'stopped' && (
-                  <p className="jp-LlamaNeuron-muted">{trans.__('Stopped.')}</p>
-                )}
-                {run.kind === 'error' && (
-                  <ErrorBanner
-                    error={run.error}
-                    title={trans.__('The endpoint did not answer')}
-                  />
-                )}
-                {run.kind === 'done' && (
-                  <AnswerStats
-                    result={run.result}
-                    fallbackReason={run.fallback}
-                    testId="llama-neuron-playground-stats"
-                  />
-                )}
-              </div>
-            )}
+            {!chat && <PromptResult run={run} />}
             {chat &&
               lastTurn?.status === 'streaming' &&
               lastTurn.fallbackReason !== undefined && (
@@ -735,6 +590,7 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
               values={values}
               errors={validation.errors}
               contextLength={contextLength}
+              reveal={reveal}
               onChange={setValues}
             />
             <button

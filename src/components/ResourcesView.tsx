@@ -97,7 +97,9 @@ export function ResourcesView(props: IResourcesViewProps): JSX.Element {
       buttons: [
         Dialog.cancelButton({ label: trans.__('Cancel') }),
         Dialog.warnButton({ label: trans.__('Delete') })
-      ]
+      ],
+      // Destructive: the focus (and Enter) goes to the safe choice.
+      defaultButton: 0
     });
     return result.button.accept;
   };

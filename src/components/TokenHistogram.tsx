@@ -2,7 +2,7 @@ import React from 'react';
 
 import { IHistogramBin } from '../api/types';
 import { usePanelServices } from '../context';
-import { linearScale, niceTicks } from '../models/plotScales';
+import { histogramLabels, linearScale, niceTicks } from '../models/plotScales';
 import { PlotAxes } from './PlotAxes';
 
 export interface ITokenHistogramProps {
@@ -99,17 +99,21 @@ export function TokenHistogram(props: ITokenHistogramProps): JSX.Element {
                       )}
                     </title>
                   </rect>
-                  <text
-                    className="jp-LlamaNeuron-plot-label"
-                    x={index * slot + slot / 2}
-                    y={plotHeight + 14}
-                    textAnchor="middle"
-                  >
-                    {binLabel(bin)}
-                  </text>
                 </g>
               );
             })}
+            {histogramLabels(bins, plotWidth).map(label => (
+              <text
+                key={`${label.x}-${label.text}`}
+                className="jp-LlamaNeuron-plot-label"
+                data-testid="llama-neuron-token-histogram-x-label"
+                x={label.x}
+                y={plotHeight + 14}
+                textAnchor="middle"
+              >
+                {label.text}
+              </text>
+            ))}
           </PlotAxes>
           <line
             className="jp-LlamaNeuron-plot-marker"

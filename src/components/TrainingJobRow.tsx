@@ -5,6 +5,7 @@ import { ITrainingJob } from '../api/types';
 import { usePanelServices } from '../context';
 import { formatCost } from '../models/deployForm';
 import { formatDuration } from '../models/format';
+import { secondaryStatusText } from '../models/plainWords';
 import { isTrainingActive, trainingJobAge } from '../models/trainingJobsModel';
 
 export interface ITrainingJobRowProps {
@@ -20,6 +21,7 @@ export function TrainingJobRow(props: ITrainingJobRowProps): JSX.Element {
   const { job } = props;
   const local = job.backend === 'local';
   const active = isTrainingActive(job.status);
+  const secondary = secondaryStatusText(job.status, job.secondary_status);
   return (
     <li
       className="jp-LlamaNeuron-endpoint jp-LlamaNeuron-training-row"
@@ -43,8 +45,13 @@ export function TrainingJobRow(props: ITrainingJobRowProps): JSX.Element {
             )}
             <span className="jp-LlamaNeuron-status-text">{job.status}</span>
           </span>
-          {job.secondary_status && (
-            <span className="jp-LlamaNeuron-muted">{job.secondary_status}</span>
+          {secondary && (
+            <span
+              className="jp-LlamaNeuron-muted"
+              data-testid="llama-neuron-training-row-secondary"
+            >
+              {secondary}
+            </span>
           )}
         </div>
         <dl className="jp-LlamaNeuron-facts">

@@ -9,6 +9,7 @@ import { useNow, useSignal } from '../hooks';
 import { formatCost } from '../models/deployForm';
 import { formatDateTime, formatDuration } from '../models/format';
 import { ICompareRequest, IEvaluateRequest } from '../models/panelNavigator';
+import { secondaryStatusText } from '../models/plainWords';
 import {
   baseEndpoint,
   fineTunedEndpoints,
@@ -92,7 +93,9 @@ export function TrainingJobView(props: ITrainingJobViewProps): JSX.Element {
       buttons: [
         Dialog.cancelButton({ label: trans.__('Keep training') }),
         Dialog.warnButton({ label: trans.__('Stop') })
-      ]
+      ],
+      // Destructive: the focus (and Enter) goes to the safe choice.
+      defaultButton: 0
     });
     if (!result.button.accept) {
       return;
@@ -180,12 +183,14 @@ export function TrainingJobView(props: ITrainingJobViewProps): JSX.Element {
           )}
           <span className="jp-LlamaNeuron-status-text">{job.status}</span>
         </span>
-        {job.secondary_status && (
+        {secondaryStatusText(job.status, job.secondary_status) && (
           <span
             className="jp-LlamaNeuron-muted"
             data-testid="llama-neuron-training-secondary-status"
           >
-            {trans.__('SageMaker status: %1', job.secondary_status)}
+            {job.backend === 'local'
+              ? trans.__('Stage: %1', job.secondary_status ?? '')
+              : trans.__('SageMaker stage: %1', job.secondary_status ?? '')}
           </span>
         )}
         {job.progress && (

@@ -31,3 +31,29 @@ export function ageSeconds(
   }
   return Math.max(0, endpoint.age_s ?? 0);
 }
+
+/**
+ * How an endpoint is named in the Playground and Compare menus: its name, what it serves (a fine-tuned
+ * model says so) and where. The name comes first, so a narrow menu cuts the least useful part.
+ */
+export function endpointOptionLabel(
+  endpoint: Pick<
+    IEndpoint,
+    | 'name'
+    | 'model_display_name'
+    | 'training_job'
+    | 'backend'
+    | 'instance_type'
+    | 'config'
+  >,
+  trans: { __: (text: string, ...args: (string | number)[]) => string }
+): string {
+  const model = endpoint.training_job
+    ? trans.__('fine-tuned %1', endpoint.model_display_name)
+    : endpoint.model_display_name;
+  const where =
+    endpoint.backend === 'local'
+      ? trans.__('local')
+      : (endpoint.instance_type ?? endpoint.config?.instance_type ?? '—');
+  return trans.__('%1 — %2 (%3)', endpoint.name, model, where);
+}

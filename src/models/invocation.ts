@@ -97,3 +97,14 @@ export function answerStats(
     finish_reason: result.finish_reason || null
   };
 }
+
+/** The fallback note is shown when the server said so, or when a done answer was not streamed. */
+export function fallbackOf(
+  reason: string | null | undefined,
+  result: IInvocationResult | undefined
+): string | null {
+  if (reason !== null && reason !== undefined) {
+    return reason;
+  }
+  return result && result.streamed === false ? '' : null;
+}

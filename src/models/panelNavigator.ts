@@ -5,6 +5,8 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { IInvocationParameters } from '../api/types';
+
 export type PanelTab =
   'catalog' | 'resources' | 'playground' | 'compare' | 'finetune' | 'evaluate';
 
@@ -37,6 +39,22 @@ export interface IEvaluateRequest {
   endpointB: string | null;
   datasetUri: string | null;
   trainingJob: string | null;
+}
+
+/** A prompt to fill in and send in the Playground (an example prompt of a model card). */
+export interface IPlaygroundPrompt {
+  inputs: string;
+  parameters?: IInvocationParameters;
+}
+
+/**
+ * Open the Playground on `endpoint` with the focus in its message box, and send `prompt` when given.
+ * `id` tells two requests with the same content apart.
+ */
+export interface IPlaygroundRequest {
+  id: number;
+  endpoint: string;
+  prompt: IPlaygroundPrompt | null;
 }
 
 /** Whether a value (e.g. a command argument) names a tab. */
@@ -72,11 +90,31 @@ export class PanelNavigator {
     this._tabRequested.emit(tab);
   }
 
-  /** Switch to the Playground with `endpoint` selected. */
-  openPlayground(endpoint: string): void {
+  /** The last request to open the Playground (focus, optional prompt to send); null when none. */
+  get playgroundRequest(): IPlaygroundRequest | null {
+    return this._playgroundRequest;
+  }
+
+  /**
+   * Switch to the Playground with `endpoint` selected and the focus in its message box. `prompt` is sent;
+   * without one, a prompt waiting for this endpoint (see `sendWhenReady`) is sent instead.
+   */
+  openPlayground(endpoint: string, prompt?: IPlaygroundPrompt | null): void {
+    const waiting = this._waitingPrompts.get(endpoint) ?? null;
+    this._waitingPrompts.delete(endpoint);
+    this._playgroundRequest = {
+      id: ++this._requestCount,
+      endpoint,
+      prompt: prompt ?? waiting
+    };
     this._playgroundEndpoint = endpoint;
     this._playgroundRequested.emit(endpoint);
     this.requestTab('playground');
+  }
+
+  /** Keep `prompt` for `endpoint` (still being created): the Playground sends it when opened on it. */
+  sendWhenReady(endpoint: string, prompt: IPlaygroundPrompt): void {
+    this._waitingPrompts.set(endpoint, prompt);
   }
 
   /** The last request to fill in the Compare tab (null when none). */
@@ -138,6 +176,9 @@ export class PanelNavigator {
   private _trainingJob: string | null = null;
   private _trainingJobRequested = new Signal<this, string>(this);
   private _playgroundEndpoint: string | null = null;
+  private _playgroundRequest: IPlaygroundRequest | null = null;
+  private _requestCount = 0;
+  private _waitingPrompts = new Map<string, IPlaygroundPrompt>();
   private _tabRequested = new Signal<this, PanelTab>(this);
   private _playgroundRequested = new Signal<this, string>(this);
 }

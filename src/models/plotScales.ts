@@ -174,3 +174,102 @@ export function summarizeLoss(
     max: Math.max(...losses)
   };
 }
+
+/**
+ * Ticks for a count axis (training steps): integers only, about `count` of them; a domain narrower than
+ * one unit gives the integers inside it.
+ */
+export function integerTicks(start: number, stop: number, count = 5): number[] {
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) {
+    return [];
+  }
+  const low = Math.ceil(Math.min(start, stop));
+  const high = Math.floor(Math.max(start, stop));
+  if (high < low) {
+    return [];
+  }
+  const step = Math.max(1, Math.round(tickStep(low, high, count)));
+  const ticks: number[] = [];
+  for (let value = Math.ceil(low / step) * step; value <= high; value += step) {
+    ticks.push(value);
+  }
+  return ticks;
+}
+
+/** Like `niceDomain`, for integer data: integer bounds, at least two units wide, never below 0 for counts. */
+export function integerDomain(
+  start: number,
+  stop: number,
+  count = 5
+): [number, number] {
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) {
+    return [0, 1];
+  }
+  let low = Math.floor(Math.min(start, stop));
+  let high = Math.ceil(Math.max(start, stop));
+  if (high - low < 2) {
+    low = Math.max(Math.min(0, low), low - 1);
+    high = low + 2;
+  }
+  const [niceLow, niceHigh] = niceDomain(low, high, count);
+  return Number.isInteger(niceLow) && Number.isInteger(niceHigh)
+    ? [niceLow, niceHigh]
+    : [low, high];
+}
+
+/** A label of the histogram's x axis, in SVG units of the plot area. */
+export interface IAxisLabel {
+  x: number;
+  text: string;
+}
+
+/** Approximate width of one character of a 10 px plot label, in SVG units. */
+export const LABEL_CHAR_WIDTH = 6.2;
+
+/**
+ * The token histogram's x labels: the bin edges as numbers ("0", "10", "20"…) under the bar borders, and
+ * "> max" centred under the truncated bin. Labels that would overlap a label already placed are dropped
+ * (the truncated bin's and the first edge's first), so none overlap whatever the bins.
+ */
+export function histogramLabels(
+  bins: readonly { min: number; max: number | null; truncated: boolean }[],
+  plotWidth: number,
+  charWidth = LABEL_CHAR_WIDTH
+): IAxisLabel[] {
+  if (bins.length === 0) {
+    return [];
+  }
+  const slot = plotWidth / bins.length;
+  const candidates: IAxisLabel[] = [];
+  const truncated = bins.findIndex(bin => bin.truncated);
+  if (truncated >= 0) {
+    candidates.push({
+      x: truncated * slot + slot / 2,
+      text: `> ${bins[truncated].min - 1}`
+    });
+  }
+  bins.forEach((bin, index) => {
+    if (!bin.truncated) {
+      candidates.push({ x: index * slot, text: String(bin.min - 1) });
+    }
+  });
+  const lastRange = [...bins].reverse().find(bin => !bin.truncated);
+  if (lastRange && lastRange.max !== null) {
+    const index = bins.indexOf(lastRange);
+    candidates.push({ x: (index + 1) * slot, text: String(lastRange.max) });
+  }
+  const placed: IAxisLabel[] = [];
+  const gap = charWidth;
+  for (const label of candidates) {
+    const half = (label.text.length * charWidth) / 2;
+    const clear = placed.every(
+      other =>
+        Math.abs(other.x - label.x) >=
+        half + (other.text.length * charWidth) / 2 + gap
+    );
+    if (clear) {
+      placed.push(label);
+    }
+  }
+  return placed.sort((a, b) => a.x - b.x);
+}

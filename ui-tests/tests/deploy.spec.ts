@@ -29,9 +29,14 @@ test.describe('Deploy in local mode', () => {
     await expect(
       row.getByTestId('llama-neuron-endpoint-serving')
     ).toContainText('SmolLM2');
+    // In service while the user still looks at Resources: the Playground opens on it, ready to type.
+    await expect(page.getByTestId('llama-neuron-playground')).toBeVisible({
+      timeout: 300000
+    });
+    await expect(page.getByTestId('llama-neuron-chat-input')).toBeFocused();
+    await page.getByTestId('llama-neuron-tab-resources').click();
     await expect(row.getByTestId('llama-neuron-endpoint-status')).toContainText(
-      'InService',
-      { timeout: 300000 }
+      'InService'
     );
 
     await row.getByTestId('llama-neuron-endpoint-try').click();

@@ -71,8 +71,14 @@ export async function ensureEndpoint(
       })
     ).ok()
   ).toBeTruthy();
+  // A client token names one create request: a fresh one each time, so the endpoint is created again after a
+  // test deleted it (the same token would return the deleted one); an existing endpoint answers 409.
   const created = await request.post(`${API}/endpoints`, {
-    data: { model_id: modelId, endpoint_name: name, client_token: name }
+    data: {
+      model_id: modelId,
+      endpoint_name: name,
+      client_token: `${name}-${Date.now()}`
+    }
   });
   expect([202, 409]).toContain(created.status());
   await expect
@@ -82,4 +88,76 @@ export async function ensureEndpoint(
       { timeout: 300000, intervals: [1000] }
     )
     .toBe('InService');
+}
+
+/** Delete every endpoint of the test server (a path test starts from none) and wait until they are gone. */
+export async function deleteAllEndpoints(
+  request: APIRequestContext
+): Promise<void> {
+  const listed = await (await request.get(`${API}/endpoints`)).json();
+  for (const endpoint of listed.endpoints as { name: string }[]) {
+    await request.delete(`${API}/endpoints/${endpoint.name}`);
+  }
+  await expect
+    .poll(
+      async () =>
+        ((await (await request.get(`${API}/endpoints`)).json()).endpoints as [])
+          .length,
+      { timeout: 60000 }
+    )
+    .toBe(0);
+}
+
+/**
+ * Count the user's clicks from now on: every trusted click anywhere in the page (Playwright's clicks,
+ * checks and taps are trusted; clicks made by scripts are not). Returns a reader of the count.
+ */
+export async function countClicks(
+  page: IJupyterLabPageFixture
+): Promise<() => Promise<number>> {
+  await page.evaluate(() => {
+    const host = window as unknown as { llamaNeuronClicks: number };
+    host.llamaNeuronClicks = 0;
+    document.addEventListener(
+      'click',
+      event => {
+        if (event.isTrusted) {
+          host.llamaNeuronClicks += 1;
+        }
+      },
+      true
+    );
+  });
+  return () =>
+    page.evaluate(
+      () =>
+        (window as unknown as { llamaNeuronClicks: number }).llamaNeuronClicks
+    );
+}
+
+/** A catalog model whose licence this server has not recorded yet (the last one listed), or null. */
+export async function modelWithoutLicence(
+  request: APIRequestContext
+): Promise<string | null> {
+  const listed = await (await request.get(`${API}/models`)).json();
+  const open = (
+    listed.models as { id: string; eula_accepted: boolean }[]
+  ).filter(model => !model.eula_accepted);
+  return open.length > 0 ? open[open.length - 1].id : null;
+}
+
+/** Delete one endpoint through the API (a test's own, at its end) and wait until it is gone. */
+export async function deleteEndpoint(
+  request: APIRequestContext,
+  name: string
+): Promise<void> {
+  await request.delete(`${API}/endpoints/${name}`);
+  await expect
+    .poll(
+      async () => (await request.get(`${API}/endpoints/${name}`)).status(),
+      {
+        timeout: 60000
+      }
+    )
+    .toBe(404);
 }

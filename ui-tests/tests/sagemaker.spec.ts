@@ -42,9 +42,14 @@ test.describe('Deploy on SageMaker (emulated AWS)', () => {
 
     const row = page.getByTestId('llama-neuron-endpoint-row-ui-sm-13b-chat');
     await expect(row).toBeVisible({ timeout: 60000 });
+    // In service while the user still looks at Resources: the Playground opens on it, ready to type.
+    await expect(page.getByTestId('llama-neuron-playground')).toBeVisible({
+      timeout: 120000
+    });
+    await expect(page.getByTestId('llama-neuron-chat-input')).toBeFocused();
+    await page.getByTestId('llama-neuron-tab-resources').click();
     await expect(row.getByTestId('llama-neuron-endpoint-status')).toContainText(
-      'InService',
-      { timeout: 120000 }
+      'InService'
     );
     await expect(row.getByTestId('llama-neuron-endpoint-price')).toContainText(
       '15.58'

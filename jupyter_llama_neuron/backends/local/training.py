@@ -341,7 +341,8 @@ class LocalTrainingJobs:
             }
             self._transition(record, "Starting", "Preparing the base model")
             await asyncio.to_thread(self._write, record)
-            self._append_log(request.name, f"Training job {request.name} created by {request.creator}")
+            # Not the creator: in JupyterLab it is often a generated user id that means nothing to the reader.
+            self._append_log(request.name, f"Training job {request.name} started.")
             task = asyncio.get_running_loop().create_task(
                 self._run(request.name), name=f"jln-train-{request.name}"
             )
