@@ -90,7 +90,7 @@ async function servicesWith(
     settings: new PanelSettings(),
     trans: nullTranslator.load('jupyter_llama_neuron'),
     notifier: null,
-    trainingJobs: trainingJobsFor({}),
+    trainingJobs: trainingJobsFor(api),
     rules: RULES
   };
 }

@@ -140,7 +140,7 @@ describe('FineTuneWizard', () => {
         .click()
     );
     await settle();
-    expect(api.acceptEula).toHaveBeenCalledWith(card13b().id);
+    expect(api.acceptEula).toHaveBeenCalledWith(card13b().id, true);
     expect(api.storeDataset).toHaveBeenCalledTimes(1);
     expect(m.text()).toContain('Try again.');
 
