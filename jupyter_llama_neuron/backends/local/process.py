@@ -119,8 +119,26 @@ def runs_module(pid: int, module: str, marker: str) -> bool:
     return module in args and marker in args
 
 
-async def kill_stale(pid: int, module: str, marker: str, grace_s: float = 5.0) -> None:
-    """SIGTERM, then SIGKILL, a child a previous server left behind, if it still is that child.
+def start_time(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot, /proc/<pid>/stat field 22): with the PID, it names one
+    process for the life of the machine, whatever its command line says. ``None`` without /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 1 :].split()
+    try:
+        return int(fields[19])  # field 22 overall; fields[0] here is field 3 (the state)
+    except (IndexError, ValueError):
+        return None
+
+
+async def kill_stale(
+    pid: int, module: str, marker: str, grace_s: float = 5.0, *, started: int | None = None
+) -> None:
+    """SIGTERM, then SIGKILL, a child a previous server left behind, if it still is that child: the same
+    start time when ``started`` is known (a pre-imported worker's command line names no endpoint), else
+    ``module`` and ``marker`` on its command line.
 
     Identity is checked before each signal; the wait after it is on liveness alone. An exiting process keeps
     running (state R) with an empty command line for tens of milliseconds while the kernel frees its memory
@@ -129,8 +147,11 @@ async def kill_stale(pid: int, module: str, marker: str, grace_s: float = 5.0) -
     for sig in (signal.SIGTERM, signal.SIGKILL):
         if not pid_alive(pid):
             return
-        # Not ours (any more): a PID reused by another program. Empty = ours, still exiting.
-        if not runs_module(pid, module, marker) and _cmdline(pid) != b"":
+        if started is not None:
+            if start_time(pid) != started:
+                return  # not ours (any more): a PID reused by another program
+        # Not ours: a PID reused by another program. Empty = ours, still exiting.
+        elif not runs_module(pid, module, marker) and _cmdline(pid) != b"":
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
