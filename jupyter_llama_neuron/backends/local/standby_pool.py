@@ -92,6 +92,8 @@ class StandbyPool:
             # Cancelled (the server closes) or broken: never leave it running.
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
+            with contextlib.suppress(BaseException):  # reap it before the event loop may close
+                await asyncio.wait_for(process.wait(), STOP_GRACE_S)
             raise
         self._log.info(
             "jupyter_llama_neuron: standby worker %s ready (imports %.1f s)",
