@@ -69,7 +69,7 @@ class LlamaNeuronApp(ExtensionApp):
     local_standby_worker = Bool(
         True,
         help="Keep one local worker with torch already imported, so the next local deploy starts in about "
-        "a second (costs ~300 MB of memory while idle).",
+        "a second (costs ~350 MB of memory while idle).",
     ).tag(config=True)
     max_upload_mb = Float(
         200.0, help="Largest dataset file a user may upload from the browser, in MB (larger: 413)."
