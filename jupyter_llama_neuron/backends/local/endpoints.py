@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import uuid
 from collections.abc import AsyncGenerator, Mapping, Sequence
@@ -478,7 +477,7 @@ class LocalEndpoints:
             f"--endpoint={name}",
         ]
         log_path = self.records.log_path(name)
-        process = await self._load_in_standby(args, log_path)
+        process = await self.standby.load(args, log_path)
         if process is None:
             process = await launch(WORKER_MODULE, args, threads=threads, log_path=log_path, stdin_pipe=True)
         worker = WorkerProcess(
@@ -489,20 +488,6 @@ class LocalEndpoints:
         self.records.update(name, pid=process.pid, pid_start=start_time(process.pid), owner=self._owner)
         worker.reader = asyncio.get_running_loop().create_task(self._read(worker), name=f"jln-reader-{name}")
         return worker
-
-    async def _load_in_standby(self, args: list[str], log_path: Path) -> asyncio.subprocess.Process | None:
-        """Hand the worker arguments to the standby worker, if one is ready; ``None`` = start one cold."""
-        process = await self.standby.take()
-        if process is None or process.stdin is None:
-            return None
-        load = {"op": "load", "argv": args, "log": str(log_path)}
-        try:
-            process.stdin.write((json.dumps(load) + "\n").encode())
-            await process.stdin.drain()
-        except (ConnectionError, RuntimeError):  # it died meanwhile
-            await stop(process, STOP_GRACE_S, close_stdin=True)
-            return None
-        return process
 
     async def _read(self, worker: WorkerProcess) -> None:
         """Route every line the worker prints; when it exits, fail what was waiting and record why."""

@@ -74,6 +74,21 @@ class StandbyPool:
             return None
         return process
 
+    async def load(self, args: list[str], log_path: Path) -> asyncio.subprocess.Process | None:
+        """Hand worker arguments (and the endpoint's log) to the standby, if there is one: the process is
+        then that worker. ``None``: there is none, so the caller starts a worker cold."""
+        process = await self.take()
+        if process is None or process.stdin is None:
+            return None
+        load = {"op": "load", "argv": args, "log": str(log_path)}
+        try:
+            process.stdin.write((json.dumps(load) + "\n").encode())
+            await process.stdin.drain()
+        except (ConnectionError, RuntimeError):  # it died meanwhile
+            await stop(process, STOP_GRACE_S, close_stdin=True)
+            return None
+        return process
+
     async def _start(self) -> asyncio.subprocess.Process | None:
         process = await launch(
             STANDBY_MODULE,
