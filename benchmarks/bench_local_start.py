@@ -2,11 +2,12 @@
 
 Goal: a warm deploy (the stand-in already converted) is InService in <= 5 s on this machine.
 
-* deploy: ``LocalBackend.create_endpoint`` for the chat id, then ``describe_endpoint`` every 50 ms until
-  InService (what the UI's Quick deploy waits for); the endpoint is deleted before the next run.
-* pre-imported: ``python -m jupyter_llama_neuron.backends.local.standby`` started and waited for (torch and
-  transformers imported), then timed from the load request to its ready event: the deploy time a server that
-  keeps one standby worker would see (``local/standby.py``; the backend does not use it yet).
+* deploy, standby: ``LocalBackend.create_endpoint`` for the chat id, then ``describe_endpoint`` every 50 ms
+  until InService (what the UI's Quick deploy waits for), on one backend that keeps a pre-imported worker
+  (``local/standby_pool.py``, the default): after a first, untimed deploy, each timed deploy starts once the
+  standby is ready, as a user's next deploy does. Each endpoint is deleted before the next run.
+* deploy, cold: the same with ``local_standby_worker`` off (a new backend per run: a worker started from
+  scratch), which is also what the very first deploy after a server start costs.
 * breakdown: the worker started directly (``backends/local/worker.py``), as the backend
   starts it; its ready event reports wall and CPU seconds per phase (import torch, import transformers,
   tokenizer, weights) and the CPU time of the whole process; ``python -c pass`` gives the interpreter's own
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -63,23 +65,43 @@ def load_average() -> str:
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-async def deploy_once(settings: ExtensionSettings, index: int) -> float:
-    backend = LocalBackend(settings, Catalog())
-    name = f"bench-start-{index}"
+async def deploy(backend: LocalBackend, name: str) -> float:
+    """Seconds from create_endpoint to InService as a poller sees it; the endpoint is deleted after."""
+    config = DeploymentConfig("ml.inf2.xlarge", 1024, 2, 2, "fp16")
+    started = time.perf_counter()
+    await backend.create_endpoint(EndpointRequest(name, CHAT_ID, "1.*", config, "bench"))
+    while True:
+        endpoint = await backend.describe_endpoint(name)
+        if endpoint.status == "InService":
+            elapsed = time.perf_counter() - started
+            break
+        if endpoint.status == "Failed":
+            raise RuntimeError(endpoint.failure_reason)
+        await asyncio.sleep(0.05)
+    await backend.delete_endpoint(name)
+    return elapsed
+
+
+async def cold_once(settings: ExtensionSettings, index: int) -> float:
+    backend = LocalBackend(replace(settings, local_standby_worker=False), Catalog())
     try:
-        config = DeploymentConfig("ml.inf2.xlarge", 1024, 2, 2, "fp16")
-        started = time.perf_counter()
-        await backend.create_endpoint(EndpointRequest(name, CHAT_ID, "1.*", config, "bench"))
-        while True:
-            endpoint = await backend.describe_endpoint(name)
-            if endpoint.status == "InService":
-                elapsed = time.perf_counter() - started
-                break
-            if endpoint.status == "Failed":
-                raise RuntimeError(endpoint.failure_reason)
-            await asyncio.sleep(0.05)
-        await backend.delete_endpoint(name)
-        return elapsed
+        return await deploy(backend, f"bench-cold-{index}")
+    finally:
+        await backend.close()
+
+
+async def with_standby(settings: ExtensionSettings, repeats: int) -> list[float]:
+    """``repeats`` deploys on one backend, each once its standby worker is ready (the first one warms it)."""
+    backend = LocalBackend(replace(settings, local_standby_worker=True), Catalog())
+    times: list[float] = []
+    try:
+        await deploy(backend, "bench-standby-first")
+        for run in range(repeats):
+            if await backend.standby.wait_ready() is None:
+                raise RuntimeError("the standby worker did not start (see <data dir>/local/standby.log)")
+            times.append(await deploy(backend, f"bench-standby-{run}"))
+            print(f"  deploy -> InService with the standby: {times[-1]:.2f} s ({load_average()})", flush=True)
+        return times
     finally:
         await backend.close()
 
@@ -100,32 +122,6 @@ def worker_once(model_dir: Path) -> tuple[float, dict[str, Any]]:
     process.wait(30)
     assert ready["event"] == "ready", ready
     return elapsed, ready
-
-
-def standby_once(model_dir: Path) -> tuple[float, dict[str, Any]]:
-    """Seconds from the load request to ready for a pre-imported worker (``local/standby.py``)."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_llama_neuron.backends.local.standby", "--threads", "1"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    stdin, stdout = cast(IO[str], process.stdin), cast(IO[str], process.stdout)
-    standby = json.loads(stdout.readline())
-    assert standby["event"] == "standby", standby
-    argv = ["--model", str(model_dir), "--n-positions", "1024", "--concurrency", "2", "--dtype", "float32"]
-    started = time.perf_counter()
-    stdin.write(json.dumps({"op": "load", "argv": argv}) + "\n")
-    stdin.flush()
-    ready = json.loads(stdout.readline())
-    elapsed = time.perf_counter() - started
-    stdin.close()
-    process.wait(30)
-    assert ready["event"] == "ready", ready
-    return elapsed, {**ready, "standby": standby}
 
 
 def interpreter_once() -> tuple[float, float]:
@@ -154,27 +150,23 @@ def main() -> None:
         print("converting SmolLM2-135M-Instruct once (about 25 s) ...", flush=True)
     model_dir = asyncio.run(store.ensure_stand_in())
 
+    standby_deploys = asyncio.run(with_standby(settings, args.repeats))
     deploys: list[float] = []
     spawns: list[float] = []
     interpreters: list[tuple[float, float]] = []
     phases: dict[str, list[tuple[float, float]]] = {}
     process_cpu: list[float] = []
-    standbys: list[tuple[float, float]] = []
     for run in range(args.repeats):
-        deploys.append(asyncio.run(deploy_once(settings, run)))
+        deploys.append(asyncio.run(cold_once(settings, run)))
         spawn, ready = worker_once(model_dir)
         spawns.append(spawn)
         process_cpu.append(float(ready["process_cpu_s"]))
         for name, phase in ready["phases"].items():
             phases.setdefault(name, []).append((phase["wall_s"], phase["cpu_s"]))
         interpreters.append(interpreter_once())
-        standby_s, standby_ready = standby_once(model_dir)
-        load_cpu = sum(p["cpu_s"] for p in standby_ready["phases"].values())
-        standbys.append((standby_s, load_cpu))
         print(
-            f"run {run + 1} ({load_average()}): deploy -> InService {deploys[-1]:.2f} s; "
-            f"worker spawn -> ready {spawn:.2f} s wall, {process_cpu[-1]:.2f} s cpu"
-            f"; pre-imported worker load -> ready {standby_s:.2f} s wall, {load_cpu:.2f} s cpu",
+            f"run {run + 1} ({load_average()}): cold deploy -> InService {deploys[-1]:.2f} s; "
+            f"worker spawn -> ready {spawn:.2f} s wall, {process_cpu[-1]:.2f} s cpu",
             flush=True,
         )
 
@@ -185,7 +177,9 @@ def main() -> None:
         f"\nWarm local deploy of the SmolLM2-135M-Instruct stand-in, median of {args.repeats} "
         f"({load_average()}):"
     )
-    print(f"  deploy -> InService (LocalBackend)   : {med(deploys):6.2f} s wall  (goal <= 5 s)")
+    print(f"  deploy -> InService, standby (default): {med(standby_deploys):6.2f} s wall  (goal <= 5 s)")
+    print(f"  deploy -> InService, cold             : {med(deploys):6.2f} s wall")
+    print(f"  ratio cold / standby                  : {med(deploys) / med(standby_deploys):6.2f}x")
     print(
         f"  worker spawn -> ready                 : {med(spawns):6.2f} s wall  {med(process_cpu):6.2f} s cpu"
     )
@@ -198,10 +192,6 @@ def main() -> None:
         )
     accounted = sum(med([v[1] for v in values]) for values in phases.values()) + cpu
     print(f"    rest (worker module imports, pipes) : {'':13}{med(process_cpu) - accounted:6.2f} s cpu")
-    print(
-        "  pre-imported worker (local/standby.py), load request -> ready: "
-        f"{med([s[0] for s in standbys]):6.2f} s wall  {med([s[1] for s in standbys]):6.2f} s cpu"
-    )
 
 
 if __name__ == "__main__":

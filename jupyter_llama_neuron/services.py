@@ -19,6 +19,7 @@ from .model_service import ModelService
 from .notebooks import NotebookService
 from .settings import ExtensionSettings
 from .status_service import StatusService
+from .storage_service import StorageService
 from .training_service import TrainingService
 
 
@@ -39,6 +40,8 @@ class Services:
     # Evaluations of endpoints on held-out rows (POST /evaluations) and their notebooks.
     evaluations: EvaluationService = field(init=False)
     evaluation_notebooks: EvaluationNotebooks = field(init=False)
+    # What is kept on this machine's disk (GET /storage).
+    storage: StorageService = field(init=False)
 
     @classmethod
     def create(
@@ -69,6 +72,8 @@ class Services:
         services.notebooks = NotebookService(settings, catalog, root_dir or Path.cwd(), backends)
         services.evaluations = EvaluationService(settings, endpoints, log)
         services.evaluation_notebooks = EvaluationNotebooks(services.evaluations, services.notebooks)
+        services.storage = StorageService(settings, backends, log)
+        services.storage.collect_old_uploads()
         return services
 
     async def close(self) -> None:

@@ -24,4 +24,5 @@ class ExtensionSettings:
     auto_detect_timeout_s: float = 2.0
     aws_executor_workers: int = 4
     local_torch_threads: int = 1
+    local_standby_worker: bool = True  # keep one pre-imported worker for the next local deploy
     max_upload_mb: float = 200.0  # streamed dataset uploads larger than this are refused (413)

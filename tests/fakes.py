@@ -14,6 +14,7 @@ from jupyter_llama_neuron.backends.base import (
     Endpoint,
     EndpointRequest,
     InvocationResult,
+    StorageItem,
     TrainingJob,
     TrainingRequest,
 )
@@ -31,6 +32,7 @@ class FakeBackend:
     calls: list[tuple[str, Any]] = field(default_factory=list)
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     training_jobs: dict[str, TrainingJob] = field(default_factory=dict)
+    storage: list[StorageItem] = field(default_factory=list)
     create_delay_s: float = 0.0
     status_on_create: str = "Creating"
     result: InvocationResult = field(
@@ -147,6 +149,14 @@ class FakeBackend:
         job = await self.describe_training_job(name)
         job.status = "Stopping"
         return job
+
+    async def local_storage(self) -> list[StorageItem]:
+        self.calls.append(("local_storage", None))
+        return list(self.storage)
+
+    async def delete_local_storage(self, kind: str, item_id: str) -> None:
+        self.calls.append(("delete_local_storage", f"{kind}/{item_id}"))
+        self.storage = [item for item in self.storage if (item.kind, item.id) != (kind, item_id)]
 
     async def close(self) -> None:
         self.calls.append(("close", None))

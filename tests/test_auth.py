@@ -26,6 +26,8 @@ SAMPLE_ARGS = {
     "model_id": "meta-textgenerationneuron-llama-2-7b",
     "name": "demo",
     "evaluation_id": "eval-20240101-000000-abcdef",
+    "kind": "upload",
+    "item_id": "0123456789abcdef0123456789abcdef",
 }
 
 

@@ -57,7 +57,13 @@ class FakeCatalog:
 
 def make_settings(data_dir: Path, model_dir: Path | None, **overrides: Any) -> ExtensionSettings:
     paths = {BASE_ID: str(model_dir), CHAT_ID: str(model_dir)} if model_dir is not None else {}
-    values: dict[str, Any] = {"data_dir": data_dir, "local_model_paths": paths, "backend": "local"}
+    # No standby worker unless a test asks (test_local_standby.py): it imports torch after each deploy.
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "local_model_paths": paths,
+        "backend": "local",
+        "local_standby_worker": False,
+    }
     values.update(overrides)
     return ExtensionSettings(**values)
 

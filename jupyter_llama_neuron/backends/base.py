@@ -238,6 +238,27 @@ class StoredDataset:
     train_channel_uri: str
 
 
+# What a server keeps on this machine's disk (``GET /storage``).
+StorageKind = Literal["model", "dataset", "training_output", "upload", "heldout"]
+STORAGE_KINDS: tuple[str, ...] = ("model", "dataset", "training_output", "upload", "heldout")
+
+
+@dataclass(frozen=True)
+class StorageItem:
+    """One thing kept on local disk, with its size and what uses it (``in_use_by``: endpoint and training
+    job names; deleting is refused while it is not empty). ``deletable`` is False for what the server
+    re-creates or needs (the converted model)."""
+
+    kind: StorageKind
+    id: str
+    label: str
+    path: str
+    bytes: int
+    modified_at: datetime | None
+    in_use_by: tuple[str, ...] = ()
+    deletable: bool = True
+
+
 class Backend(Protocol):
     """Implemented by ``SageMakerBackend`` and ``LocalBackend``; no method blocks the event loop."""
 
@@ -337,6 +358,15 @@ class Backend(Protocol):
 
     def store_dataset(self, folder: Path, filename: str, dataset_id: str) -> StoredDataset:
         """Put a rendered training file (``folder/filename``) where this backend's training reads it."""
+        ...
+
+    async def local_storage(self) -> list[StorageItem]:
+        """What this backend keeps on this machine's disk (converted models, stored datasets, training
+        outputs), with sizes and users; an empty list when it keeps nothing here."""
+        ...
+
+    async def delete_local_storage(self, kind: str, item_id: str) -> None:
+        """Delete one ``local_storage`` item: NotFound when there is none, Conflict while in use."""
         ...
 
     async def close(self) -> None:

@@ -18,11 +18,13 @@ from .models import ModelEulaHandler, ModelHandler, ModelsHandler
 from .notebooks import NotebooksHandler
 from .sagemaker_payload import SageMakerPayloadHandler
 from .status import StatusHandler
+from .storage import StorageHandler, StorageItemHandler
 from .training_jobs import TrainingJobHandler, TrainingJobsHandler, TrainingJobStopHandler
 
 MODEL_ID = r"(?P<model_id>[^/]+)"
 RESOURCE_NAME = r"(?P<name>[^/]+)"
 EVALUATION_ID = r"(?P<evaluation_id>[^/]+)"
+STORAGE_ITEM = r"(?P<kind>[^/]+)/(?P<item_id>[^/]+)"
 
 ROUTES: list[tuple[str, Any]] = [
     (r"/status", StatusHandler),
@@ -48,4 +50,6 @@ ROUTES: list[tuple[str, Any]] = [
     (rf"/evaluations/{EVALUATION_ID}/stop", EvaluationStopHandler),
     (rf"/evaluations/{EVALUATION_ID}/export", EvaluationExportHandler),
     (rf"/evaluations/{EVALUATION_ID}/notebook", EvaluationNotebookHandler),
+    (r"/storage", StorageHandler),
+    (rf"/storage/{STORAGE_ITEM}", StorageItemHandler),
 ]

@@ -2,7 +2,7 @@
  * Typed client for the server extension's REST API (`/llama-neuron/api/v1`).
  *
  * One function per endpoint, grouped by resource (`catalog`, `endpoints`, `invocations`, `training`,
- * `notebooks`); each takes the Jupyter `ServerConnection.ISettings` so requests carry the server's base URL,
+ * `notebooks`, `storage`); each takes the Jupyter `ServerConnection.ISettings` so requests carry the server's base URL,
  * XSRF token and authentication. Every failure is turned into an `ApiRequestError` (`request.ts`).
  * `IApiClient` binds them to one server: what the UI and the models use (and what tests replace).
  */
@@ -20,6 +20,7 @@ import {
   IEulaRecord,
   IInvocationRequest,
   IInvocationResult,
+  ILocalStorage,
   IModelCard,
   IModelList,
   ISageMakerPayload,
@@ -28,6 +29,7 @@ import {
   IStatus,
   IStoredDataset,
   IStreamHandlers,
+  StorageKind,
   ITrainingJob,
   ITrainingJobList,
   IUploadResult
@@ -48,6 +50,7 @@ import {
   streamInvocation
 } from './invocations';
 import { createNotebook } from './notebooks';
+import { deleteLocalStorage, listLocalStorage } from './storage';
 import {
   createTrainingJob,
   getTrainingJob,
@@ -72,6 +75,7 @@ export * from './catalog';
 export * from './endpoints';
 export * from './invocations';
 export * from './notebooks';
+export * from './storage';
 export * from './training';
 
 /**
@@ -116,6 +120,8 @@ export interface IApiClient {
     idleMinutes: number | null
   ): Promise<IEndpoint>;
   keepEndpoint(name: string, minutes?: number): Promise<IEndpoint>;
+  listLocalStorage(): Promise<ILocalStorage>;
+  deleteLocalStorage(kind: StorageKind, id: string): Promise<ILocalStorage>;
 }
 
 /** Bind every API function to `settings`. */
@@ -148,6 +154,8 @@ export function createApiClient(
     createNotebook: body => createNotebook(settings, body),
     setEndpointAutoDelete: (name, idleMinutes) =>
       setEndpointAutoDelete(settings, name, idleMinutes),
-    keepEndpoint: (name, minutes) => keepEndpoint(settings, name, minutes)
+    keepEndpoint: (name, minutes) => keepEndpoint(settings, name, minutes),
+    listLocalStorage: () => listLocalStorage(settings),
+    deleteLocalStorage: (kind, id) => deleteLocalStorage(settings, kind, id)
   };
 }

@@ -464,6 +464,43 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/storage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What this server keeps on this machine's disk, with sizes: in local mode the converted model, each stored dataset (with its held-out rows) and each training job's fine-tuned model; in both modes uploads and held-out rows. Uploads older than a day are removed when the server starts. */
+    get: operations['listLocalStorage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/storage/{kind}/{item_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        kind: components['schemas']['StorageKind'];
+        item_id: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a dataset, a training job's fine-tuned model (the job's record and loss curve stay), an upload or held-out rows. 409 while a training job or endpoint uses it (the message names them) and for the converted model, which the server keeps. */
+    delete: operations['deleteLocalStorage'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -1375,6 +1412,30 @@ export type components = {
       /** @constant */
       deleted: true;
     };
+    /** @enum {string} */
+    StorageKind: 'model' | 'dataset' | 'training_output' | 'upload' | 'heldout';
+    StorageItem: {
+      kind: components['schemas']['StorageKind'];
+      /** @description The dataset id */
+      id: string;
+      label: string;
+      /** @description Where it is on this machine. */
+      path: string;
+      bytes: number;
+      /** Format: date-time */
+      modified_at: string | null;
+      /** @description Endpoints and training jobs using it; Delete is refused (409) while not empty. */
+      in_use_by: string[];
+      /** @description False for the converted model (the server keeps it). */
+      deletable: boolean;
+    };
+    LocalStorage: {
+      /** @enum {string} */
+      backend: 'sagemaker' | 'local';
+      data_dir: string;
+      total_bytes: number;
+      items: components['schemas']['StorageItem'][];
+    };
   };
   responses: {
     /** @description Invalid input; the message says what is allowed. */
@@ -2175,6 +2236,55 @@ export interface operations {
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       503: components['responses']['Unavailable'];
+    };
+  };
+  listLocalStorage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The items and their total. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LocalStorage'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+      503: components['responses']['Unavailable'];
+    };
+  };
+  deleteLocalStorage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        kind: components['schemas']['StorageKind'];
+        item_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted; the listing as it is now. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LocalStorage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
     };
   };
 }

@@ -133,3 +133,12 @@ export type ICreateTrainingJobRequest = Schemas['CreateTrainingJob'];
 export type ICreateNotebookRequest = Schemas['CreateNotebook'];
 /** `POST /notebooks` answer (201): the notebook's path relative to the Jupyter root. */
 export type INotebookCreated = Schemas['NotebookCreated'];
+
+/* ---- Local storage ---- */
+
+/** What a storage item is: the converted model, a stored dataset, a job's fine-tuned model, an upload, held-out rows. */
+export type StorageKind = Schemas['StorageKind'];
+/** One item of `GET /storage`, with its size and the endpoints/jobs using it. */
+export type IStorageItem = Schemas['StorageItem'];
+/** `GET /storage` and the answer of `DELETE /storage/{kind}/{id}`. */
+export type ILocalStorage = Schemas['LocalStorage'];

@@ -11,6 +11,7 @@ import { costPerDay, formatCost } from '../models/deployForm';
 import { formatDateTime } from '../models/format';
 import { EndpointRow } from './EndpointRow';
 import { ErrorBanner } from './ErrorBanner';
+import { LocalStorageList } from './LocalStorageList';
 import { TrainingJobList } from './TrainingJobList';
 
 export interface IResourcesViewProps {
@@ -270,6 +271,7 @@ export function ResourcesView(props: IResourcesViewProps): JSX.Element {
       {props.onOpenTrainingJob && (
         <TrainingJobList onOpen={props.onOpenTrainingJob} />
       )}
+      <LocalStorageList />
       {!props.local && (
         <p className="jp-LlamaNeuron-muted">
           {trans.__(

@@ -36,3 +36,16 @@ export function formatDateTime(iso: string): string {
   const time = Date.parse(iso);
   return Number.isFinite(time) ? new Date(time).toLocaleString() : iso;
 }
+
+/** "512 B", "3.4 KB", "517 MB", "1.2 GB" (decimal units, as file managers show them). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${value.toFixed(digits)} ${units[unit]}`;
+}

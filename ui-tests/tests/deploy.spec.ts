@@ -39,6 +39,19 @@ test.describe('Deploy in local mode', () => {
       'InService'
     );
 
+    // Local storage lists the converted model with its size, used by the endpoint and kept by the server.
+    const storage = resources.getByTestId('llama-neuron-local-storage');
+    await storage
+      .getByRole('button', { name: 'Refresh local storage' })
+      .click();
+    const model = storage.locator('[data-storage-item^="model/"]');
+    await expect(model).toContainText('converted model');
+    await expect(model).toContainText(/\d+ MB/);
+    await expect(model.getByRole('button')).toBeDisabled();
+    await expect(
+      storage.getByTestId('llama-neuron-storage-total')
+    ).toContainText('MB');
+
     await row.getByTestId('llama-neuron-endpoint-try').click();
     await row
       .getByTestId('llama-neuron-tryit-prompt')

@@ -16,10 +16,18 @@ from typing import IO, Any, TypeVar
 from ...errors import BadRequest, NotFound, ServiceUnavailable
 from ...resource_rules import is_resource_name
 from ...settings import ExtensionSettings
-from ..base import BackendFacts, BackendName, StoredDataset, TrainingJob, TrainingRequest
+from ..base import (
+    BackendFacts,
+    BackendName,
+    StorageItem,
+    StoredDataset,
+    TrainingJob,
+    TrainingRequest,
+)
 from .datasets import remote_dataset_refused, store_locally
 from .endpoints import CatalogLike, LocalEndpoints
 from .model_store import ModelStore
+from .storage import delete_local_item, list_local_storage
 from .training import LocalTrainingJobs
 
 T = TypeVar("T")
@@ -104,6 +112,18 @@ class LocalBackend(LocalEndpoints):
 
     def store_dataset(self, folder: Path, filename: str, dataset_id: str) -> StoredDataset:
         return store_locally(self.datasets_dir, folder, filename, dataset_id)
+
+    # -- local disk ------------------------------------------------------------------------------------------
+
+    async def local_storage(self) -> list[StorageItem]:
+        await self._ensure_recovered()
+        endpoints = self.records.all()
+        jobs = await self.training.list()
+        return await asyncio.to_thread(list_local_storage, self._settings.data_dir, endpoints, jobs)
+
+    async def delete_local_storage(self, kind: str, item_id: str) -> None:
+        items = await self.local_storage()
+        await asyncio.to_thread(delete_local_item, items, kind, item_id)
 
     # -- model readiness -------------------------------------------------------------------------------------
 

@@ -31,8 +31,9 @@ from ..base import (
     InvocationResult,
 )
 from .model_store import ModelStore, ResolvedModel, display_name_of
-from .process import json_lines, kill_stale, launch, log_tail, runs_module, signal_name, stop
+from .process import json_lines, kill_stale, launch, log_tail, runs_module, signal_name, start_time, stop
 from .records import EndpointRecords, config_of, minutes_of
+from .standby_pool import StandbyPool
 from .worker_protocol import WorkerProcess, generate_request, worker_error
 
 ACTIVE_STATUSES = ("Creating", "InService")
@@ -70,6 +71,13 @@ class LocalEndpoints:
         self._recovered = False
         self._recover_lock: asyncio.Lock | None = None
         self._closed = False
+        # A pre-imported worker for the next deploy (``standby_pool``): started after the first deploy serves.
+        self.standby = StandbyPool(
+            self._settings.data_dir / "local" / "standby.log",
+            settings.local_torch_threads,
+            log,
+            enabled=settings.local_standby_worker,
+        )
 
     # -- paths and records -----------------------------------------------------------------------------------
 
@@ -312,6 +320,7 @@ class LocalEndpoints:
         workers = list(self._workers.values())
         self._workers.clear()
         await asyncio.gather(
+            self.standby.close(),
             *(self._stop_worker(w, reason="The server is shutting down.") for w in workers),
             return_exceptions=True,
         )
@@ -436,6 +445,9 @@ class LocalEndpoints:
         except Exception as exc:  # anything unexpected still ends as a visible Failed status, never a hang
             self._log.exception("jupyter_llama_neuron: launching local endpoint %s failed", name)
             self._fail(name, f"{type(exc).__name__}: {exc}")
+        # Once this model is loaded (not before: two cores), get the next deploy's worker imported.
+        if not self._closed:
+            self.standby.replenish()
 
     def _fail(self, name: str, reason: str) -> None:
         self._log.warning("jupyter_llama_neuron: local endpoint %s failed: %s", name, reason)
@@ -465,12 +477,15 @@ class LocalEndpoints:
             f"--endpoint={name}",
         ]
         log_path = self.records.log_path(name)
-        process = await launch(WORKER_MODULE, args, threads=threads, log_path=log_path, stdin_pipe=True)
+        process = await self.standby.load(args, log_path)
+        if process is None:
+            process = await launch(WORKER_MODULE, args, threads=threads, log_path=log_path, stdin_pipe=True)
         worker = WorkerProcess(
             name=name, process=process, log_path=log_path, ready=asyncio.get_running_loop().create_future()
         )
         self._workers[name] = worker
-        self.records.update(name, pid=process.pid, owner=self._owner)
+        # The start time names the process even when its command line does not (a standby's): see _kill_stale.
+        self.records.update(name, pid=process.pid, pid_start=start_time(process.pid), owner=self._owner)
         worker.reader = asyncio.get_running_loop().create_task(self._read(worker), name=f"jln-reader-{name}")
         return worker
 
@@ -526,14 +541,25 @@ class LocalEndpoints:
         worker.dead_reason = worker.dead_reason or reason
 
     async def _kill_stale(self, record: Mapping[str, Any]) -> None:
-        """Kill a worker a previous server started for this endpoint, if it is still that process."""
+        """Kill a worker a previous server started for this endpoint, if it is still that process: the
+        same PID and start time (a worker loaded in a standby has no ``--endpoint=`` on its command line),
+        or, for records without a start time, the worker module and ``--endpoint=<name>`` on it."""
         pid = record.get("pid")
+        started = record.get("pid_start")
         name = str(record.get("name"))
         marker = f"--endpoint={name}"
-        if not isinstance(pid, int) or pid <= 0 or not runs_module(pid, WORKER_MODULE, marker):
+        if not isinstance(pid, int) or pid <= 0:
+            return
+        if isinstance(started, int):
+            ours = start_time(pid) == started  # PID + start time: one process since boot
+        else:
+            ours = runs_module(pid, WORKER_MODULE, marker)
+        if not ours:
             return
         self._log.info("jupyter_llama_neuron: stopping stale worker %s of endpoint %s", pid, name)
-        await kill_stale(pid, WORKER_MODULE, marker, STOP_GRACE_S)
+        await kill_stale(
+            pid, WORKER_MODULE, marker, STOP_GRACE_S, started=started if isinstance(started, int) else None
+        )
 
     async def _ensure_recovered(self) -> None:
         """On first use: relaunch the endpoints a previous server left Creating/InService (their records are
@@ -554,7 +580,7 @@ class LocalEndpoints:
                     name, owner=self._owner, status="Creating", failure_reason=None, phase="restarting"
                 )
                 await self._kill_stale(record)
-                self.records.update(name, pid=None)
+                self.records.update(name, pid=None, pid_start=None)
                 self._log.info("jupyter_llama_neuron: relaunching local endpoint %s after a restart", name)
                 self._start_launch(name)
             self._recovered = True

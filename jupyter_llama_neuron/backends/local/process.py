@@ -119,19 +119,54 @@ def runs_module(pid: int, module: str, marker: str) -> bool:
     return module in args and marker in args
 
 
-async def kill_stale(pid: int, module: str, marker: str, grace_s: float = 5.0) -> None:
-    """SIGTERM, then SIGKILL, a child a previous server left behind, while it still is that child."""
+def start_time(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot, /proc/<pid>/stat field 22): with the PID, it names one
+    process for the life of the machine, whatever its command line says. ``None`` without /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 1 :].split()
+    try:
+        return int(fields[19])  # field 22 overall; fields[0] here is field 3 (the state)
+    except (IndexError, ValueError):
+        return None
+
+
+async def kill_stale(
+    pid: int, module: str, marker: str, grace_s: float = 5.0, *, started: int | None = None
+) -> None:
+    """SIGTERM, then SIGKILL, a child a previous server left behind, if it still is that child: the same
+    start time when ``started`` is known (a pre-imported worker's command line names no endpoint), else
+    ``module`` and ``marker`` on its command line.
+
+    Identity is checked before each signal; the wait after it is on liveness alone. An exiting process keeps
+    running (state R) with an empty command line for tens of milliseconds while the kernel frees its memory
+    (50-70 ms for a 1 GB worker here), so "the command line no longer matches" is not "it is gone"."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        if not runs_module(pid, module, marker):
+        if not pid_alive(pid):
+            return
+        if started is not None:
+            if start_time(pid) != started:
+                return  # not ours (any more): a PID reused by another program
+        # Not ours: a PID reused by another program. Empty = ours, still exiting.
+        elif not runs_module(pid, module, marker) and _cmdline(pid) != b"":
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
         deadline = loop.time() + grace_s
         while loop.time() < deadline:
-            if not pid_alive(pid) or not runs_module(pid, module, marker):
+            if not pid_alive(pid):
                 return
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.02)
+
+
+def _cmdline(pid: int) -> bytes | None:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
 
 
 def signal_name(code: int) -> str:
@@ -143,13 +178,22 @@ def signal_name(code: int) -> str:
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` exists and has not exited: a zombie (exited, not yet reaped by its parent) is dead."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    if not Path("/proc/self/stat").exists():
+        return True  # no /proc (not Linux): existing is all we can tell
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # gone since os.kill
+    # The state follows the parenthesised command name, which may itself contain spaces or parentheses.
+    state = stat[stat.rfind(")") + 1 :].split()[:1]
+    return state not in (["Z"], ["X"])
 
 
 def log_tail(path: Path, lines: int = 5, separator: str = "\n") -> str:

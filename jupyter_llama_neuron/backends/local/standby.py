@@ -8,11 +8,14 @@ imported on first use), the weights ~0.6. So about three quarters of a worker's 
 not depend on the model. A standby process pays them ahead of time, then waits:
 
     standby → {"event": "standby", "pid", "import_s", "import_cpu_s"}
-    → standby {"op": "load", "argv": [worker arguments, as on its command line]}
+    → standby {"op": "load", "argv": [worker arguments, as on its command line], "log": path (optional)}
 
-and from there on it *is* that worker (``local.worker.main(argv)``: the same ready event and protocol).
-A server keeps one standby process ready and hands it the next deploy, starting another in the background.
-Like the worker, it exits when stdin closes, so it never outlives the server that started it.
+and from there on it *is* that worker (``local.worker.main(argv)``: the same ready event and protocol), with
+stderr appended to ``log`` (the endpoint's log) instead of the standby log it was started with.
+The local backend (``local/endpoints.py``) keeps one standby process ready and hands it the next deploy,
+starting another in the background. Its command line has no ``--endpoint=`` marker, so the backend recognises
+it after a restart by PID and process start time (the endpoint record's ``pid_start``). Like the worker, it
+exits when stdin closes, so it never outlives the server that started it.
 """
 
 from __future__ import annotations
@@ -69,16 +72,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         message = json.loads(line)
         worker_argv = message["argv"]
+        log = message.get("log")
         if (
             message.get("op") != "load"
             or not isinstance(worker_argv, list)
             or not all(isinstance(a, str) for a in worker_argv)
+            or not (log is None or isinstance(log, str))
         ):
-            raise ValueError("expected {'op': 'load', 'argv': [str, ...]}")
+            raise ValueError("expected {'op': 'load', 'argv': [str, ...], 'log': str}")
     except (ValueError, KeyError, TypeError) as exc:
         sys.stdout.write(json.dumps({"event": "fatal", "message": f"Bad load request: {exc}"}) + "\n")
         sys.stdout.flush()
         return 1
+    if log:
+        sys.stderr.flush()
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, 2)
+        os.close(fd)
     from .worker import main as worker_main
 
     return worker_main(["--threads", str(max(1, args.threads)), *worker_argv])

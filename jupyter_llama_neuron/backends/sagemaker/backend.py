@@ -14,7 +14,7 @@ from typing import IO, Any, TypeVar
 
 import boto3
 
-from ...errors import ApiError
+from ...errors import ApiError, NotFound
 from ...settings import ExtensionSettings
 from ..base import (
     BackendFacts,
@@ -22,6 +22,7 @@ from ..base import (
     Endpoint,
     EndpointRequest,
     InvocationResult,
+    StorageItem,
     StoredDataset,
     TrainingJob,
     TrainingRequest,
@@ -158,6 +159,20 @@ class SageMakerBackend:
 
     def store_dataset(self, folder: Path, filename: str, dataset_id: str) -> StoredDataset:
         return self._datasets.store(folder, filename, dataset_id)
+
+    # -- local disk ------------------------------------------------------------------------------------------
+
+    async def local_storage(self) -> list[StorageItem]:
+        """Nothing: SageMaker mode keeps datasets and training outputs in S3 (what the server itself keeps,
+        uploads and held-out rows, the storage service lists)."""
+        return []
+
+    async def delete_local_storage(self, kind: str, item_id: str) -> None:
+        raise NotFound(
+            f"SageMaker mode keeps no {kind} {item_id} on this machine.",
+            hint="Datasets and training outputs are in S3; delete them there.",
+            code="StorageItemNotFound",
+        )
 
     # -- shutdown --------------------------------------------------------------------------------------------
 
