@@ -26,6 +26,7 @@ BOTOCORE_SERVICE = {
     "logs": "logs",
     "cloudwatch": "cloudwatch",
     "tag": "resourcegroupstaggingapi",
+    "iam": "iam",
 }
 # IAM-only actions and S3 actions whose names differ from operations (see tests/iam_actions.py).
 NON_OPERATION_ACTIONS = {
