@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import nbformat
+from nbformat.notebooknode import NotebookNode
 
 from .allow_lists import allowed_model, require_allowed_instance_type
 from .backend_selection import BackendProvider
@@ -32,6 +33,7 @@ from .errors import ApiError, BadRequest, ServiceUnavailable
 from .inference_parameters import validate_parameters
 from .notebook_cells import (
     FLAVOURS,
+    METADATA_KEY,
     SDKS,
     STEPS,
     EndpointRef,
@@ -39,8 +41,9 @@ from .notebook_cells import (
     NotebookPlan,
     Sdk,
     Step,
-    build_notebook,
 )
+from .notebook_local import local_notebook
+from .notebook_sagemaker import sagemaker_notebook
 from .resource_rules import S3_URI_RE as S3_URI_PATTERN
 from .resource_rules import check_resource_name
 from .sagemaker_sdk import notebook_sdk
@@ -67,6 +70,7 @@ MAX_PROMPTS = 20
 MAX_PROMPT_CHARS = 20_000
 MAX_NAME_ATTEMPTS = 1000
 _WRITES: Any = nbformat.writes  # untyped
+_V4: Any = nbformat.v4  # untyped
 STEM_SUFFIX = {
     "deploy": "deploy",
     "invoke": "invoke",
@@ -112,6 +116,26 @@ def validate_prompts(raw: Any) -> tuple[str, ...] | None:
                 code="InvalidPrompts",
             )
     return tuple(raw)
+
+
+def build_notebook(plan: NotebookPlan) -> NotebookNode:
+    """The notebook (nbformat v4) for ``plan``."""
+    cells = sagemaker_notebook(plan) if plan.flavour == "sagemaker" else local_notebook(plan)
+    notebook: NotebookNode = _V4.new_notebook()
+    notebook.cells = cells
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    notebook.metadata["language_info"] = {"name": "python"}
+    notebook.metadata[METADATA_KEY] = {
+        "step": plan.step,
+        "flavour": plan.flavour,
+        "model_id": plan.model_id,
+        "generated_at": plan.generated_at,
+    }
+    return notebook
 
 
 class NotebookService:
