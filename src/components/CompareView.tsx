@@ -13,7 +13,6 @@ import { usePanelServices, useServerRules } from '../context';
 import { useSignal } from '../hooks';
 import { isChatEndpoint } from '../models/chatState';
 import {
-  cellText,
   exportFileName,
   formatPromptLines,
   ICompareCell,
@@ -26,14 +25,13 @@ import {
   toCsv,
   toMarkdown
 } from '../models/compareExport';
-import { formatSeconds } from '../models/format';
-import { emptyAnswerText } from '../models/plainWords';
 import {
   defaultParameterValues,
   IParameterValues,
   validateParameters
 } from '../models/inferenceParameters';
 import { ICompareRequest, IEvaluateRequest } from '../models/panelNavigator';
+import { CompareTable } from './CompareTable';
 import { EndpointPicker } from './EndpointPicker';
 import { OpenNotebookButton } from './OpenNotebookButton';
 import { ParameterPanel } from './ParameterPanel';
@@ -335,57 +333,6 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
     }
   };
 
-  const renderCell = (cell: ICompareCell, side: Side): JSX.Element => (
-    <td
-      className="jp-LlamaNeuron-compare-cell"
-      data-testid={`llama-neuron-compare-answer-${side}`}
-      data-status={cell.status}
-    >
-      {cell.status === 'error' ? (
-        <span className="jp-LlamaNeuron-field-error">{cellText(cell)}</span>
-      ) : (
-        <span className="jp-LlamaNeuron-compare-text">{cell.text}</span>
-      )}
-      {cell.status === 'running' && (
-        <span
-          className="jp-LlamaNeuron-spinner"
-          aria-label={trans.__('Answering…')}
-        />
-      )}
-      {cell.status === 'pending' && (
-        <span className="jp-LlamaNeuron-muted">{trans.__('waiting')}</span>
-      )}
-      {cell.status === 'stopped' && (
-        <span className="jp-LlamaNeuron-muted"> {trans.__('(stopped)')}</span>
-      )}
-      {cell.status === 'done' && !cell.text.trim() && (
-        <span
-          className="jp-LlamaNeuron-notice jp-LlamaNeuron-compare-empty"
-          data-testid={`llama-neuron-compare-empty-${side}`}
-        >
-          {emptyAnswerText(trans)}
-        </span>
-      )}
-      {cell.status === 'done' && (
-        <span
-          className="jp-LlamaNeuron-muted jp-LlamaNeuron-compare-stats"
-          data-testid={`llama-neuron-compare-stats-${side}`}
-        >
-          {[
-            cell.latency_s !== null
-              ? formatSeconds(cell.latency_s, trans)
-              : null,
-            cell.tokens_out !== null
-              ? trans._n('%1 token', '%1 tokens', cell.tokens_out)
-              : null
-          ]
-            .filter(Boolean)
-            .join(' · ')}
-        </span>
-      )}
-    </td>
-  );
-
   const chatNote = [endpointA, endpointB].some(
     endpoint => endpoint && isChatEndpoint(endpoint, props.models)
   );
@@ -628,37 +575,7 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
         </Button>
       </div>
 
-      {rows.length > 0 && (
-        <div className="jp-LlamaNeuron-table-scroll">
-          <table
-            className="jp-LlamaNeuron-table jp-LlamaNeuron-compare-table"
-            data-testid="llama-neuron-compare-table"
-          >
-            <thead>
-              <tr>
-                <th scope="col">{trans.__('Prompt')}</th>
-                <th scope="col">{trans.__('Answer A: %1', labels.a)}</th>
-                <th scope="col">{trans.__('Answer B: %1', labels.b)}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row, index) => (
-                <tr
-                  key={index}
-                  data-testid="llama-neuron-compare-row"
-                  data-index={index}
-                >
-                  <th scope="row" className="jp-LlamaNeuron-compare-prompt">
-                    {row.prompt}
-                  </th>
-                  {renderCell(row.a, 'a')}
-                  {renderCell(row.b, 'b')}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      {rows.length > 0 && <CompareTable rows={rows} labels={labels} />}
     </section>
   );
 }

@@ -30,7 +30,6 @@ import {
   IEvaluateRequest,
   IPlaygroundPrompt,
   IPlaygroundRequest,
-  PANEL_TABS,
   PanelNavigator,
   PanelTab
 } from '../models/panelNavigator';
@@ -43,6 +42,7 @@ import { EvaluateView } from './EvaluateView';
 import { EulaDialog } from './EulaDialog';
 import { FineTuneView } from './FineTuneView';
 import { ModelDetail } from './ModelDetail';
+import { PanelTabBar } from './PanelTabBar';
 import { PlaygroundView } from './PlaygroundView';
 import { ResourcesView } from './ResourcesView';
 
@@ -72,8 +72,6 @@ interface IAwaitedEndpoint {
 
 /** While the local model converts, re-read the status this often (ms). */
 const CONVERTING_STATUS_INTERVAL = 2000;
-
-const TABS: readonly PanelTab[] = PANEL_TABS;
 
 /** No catalog yet (loading or failed): chat models are then recognised by their id. */
 const NO_MODELS: IModelSummary[] = [];
@@ -111,14 +109,6 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
   tabNow.current = tab;
   const rootRef = useRef<HTMLDivElement>(null);
   const awaited = useRef<IAwaitedEndpoint | null>(null);
-  const tabRefs = useRef<Record<PanelTab, HTMLButtonElement | null>>({
-    catalog: null,
-    resources: null,
-    playground: null,
-    compare: null,
-    finetune: null,
-    evaluate: null
-  });
   // "Compare with base" of a training job fills in the Compare tab.
   const [compareRequest, setCompareRequest] = useState<ICompareRequest | null>(
     navigator.compareRequest
@@ -411,45 +401,6 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
     }
   };
 
-  const onTabKeyDown = (
-    event: React.KeyboardEvent<HTMLButtonElement>
-  ): void => {
-    const index = TABS.indexOf(tab);
-    let next: PanelTab | null = null;
-    if (event.key === 'ArrowRight') {
-      next = TABS[(index + 1) % TABS.length];
-    } else if (event.key === 'ArrowLeft') {
-      next = TABS[(index - 1 + TABS.length) % TABS.length];
-    } else if (event.key === 'Home') {
-      next = TABS[0];
-    } else if (event.key === 'End') {
-      next = TABS[TABS.length - 1];
-    }
-    if (next) {
-      event.preventDefault();
-      setTab(next);
-      tabRefs.current[next]?.focus();
-    }
-  };
-
-  const tabLabel = (value: PanelTab): string => {
-    switch (value) {
-      case 'catalog':
-        return trans.__('Catalog');
-      case 'resources':
-        return trans.__('Resources');
-      case 'playground':
-        return trans.__('Playground');
-      case 'compare':
-        return trans.__('Compare');
-      case 'finetune':
-        return trans.__('Fine-tune');
-      case 'evaluate':
-        return trans.__('Evaluate');
-      default:
-        return value;
-    }
-  };
   const catalogModels = models.kind === 'ready' ? models.value : NO_MODELS;
 
   // The views below read the server's rules from the context once the status has answered.
@@ -472,32 +423,7 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
         data-testid="llama-neuron-panel"
       >
         <BackendHeader status={status} onRetry={() => void loadStatus()} />
-        <div
-          className="jp-LlamaNeuron-tabs"
-          role="tablist"
-          aria-label={trans.__('Llama 2 on Neuron sections')}
-        >
-          {TABS.map(value => (
-            <button
-              key={value}
-              ref={element => {
-                tabRefs.current[value] = element;
-              }}
-              type="button"
-              role="tab"
-              id={`jp-LlamaNeuron-tab-${value}`}
-              aria-selected={tab === value}
-              aria-controls={`jp-LlamaNeuron-tabpanel-${value}`}
-              tabIndex={tab === value ? 0 : -1}
-              className={`jp-LlamaNeuron-tab ${tab === value ? 'jp-mod-active' : ''}`}
-              data-testid={`llama-neuron-tab-${value}`}
-              onClick={() => setTab(value)}
-              onKeyDown={onTabKeyDown}
-            >
-              {tabLabel(value)}
-            </button>
-          ))}
-        </div>
+        <PanelTabBar tab={tab} onChange={setTab} />
 
         <div
           role="tabpanel"

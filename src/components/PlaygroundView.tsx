@@ -48,11 +48,13 @@ import {
 } from '../models/inferenceParameters';
 import { IPlaygroundRequest } from '../models/panelNavigator';
 import { ChatComposer } from './ChatComposer';
+import { ContextFitWarning } from './ContextFitWarning';
 import { showCodeDialog } from './CodeSnippetsBody';
 import { EndpointPicker } from './EndpointPicker';
 import { HistoryList } from './HistoryList';
 import { ParameterPanel } from './ParameterPanel';
 import { PlaygroundActions } from './PlaygroundActions';
+import { PlaygroundModeNote } from './PlaygroundModeNote';
 import { PromptResult, PromptRun } from './PromptResult';
 
 export interface IPlaygroundViewProps {
@@ -463,17 +465,7 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
           testId="llama-neuron-playground-endpoint"
         />
         {endpoint && (
-          <span
-            className="jp-LlamaNeuron-muted"
-            data-testid="llama-neuron-playground-mode"
-          >
-            {chat
-              ? trans.__('Chat model: the Llama 2 chat template is applied.')
-              : trans.__('Base model: the prompt is sent as-is.')}
-            {contextLength
-              ? ' ' + trans.__('Context: %1 tokens.', contextLength)
-              : ''}
-          </span>
+          <PlaygroundModeNote chat={chat} contextLength={contextLength} />
         )}
       </div>
 
@@ -535,20 +527,7 @@ export function PlaygroundView(props: IPlaygroundViewProps): JSX.Element {
               {trans.__('Ctrl+Enter sends.')}
             </span>
 
-            {fit && !fit.fits && (
-              <p
-                className="jp-LlamaNeuron-warning"
-                role="status"
-                data-testid="llama-neuron-playground-context-warning"
-              >
-                {trans.__(
-                  'The prompt (about %1 tokens, estimated) plus max_new_tokens (%2) may not fit the context of this endpoint (%3 tokens). Shorten the prompt or lower max_new_tokens; the server checks exactly.',
-                  fit.promptTokens,
-                  fit.maxNewTokens,
-                  fit.limit
-                )}
-              </p>
-            )}
+            {fit && !fit.fits && <ContextFitWarning fit={fit} />}
 
             <PlaygroundActions
               busy={busy}
