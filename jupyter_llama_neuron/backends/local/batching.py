@@ -42,7 +42,6 @@ from .generation import (
     assemble_text,
     cut_at_stop,
     finish_reason,
-    plan_generation,
 )
 from .incremental_decoder import IncrementalDecoder
 
@@ -115,14 +114,9 @@ class BatchEngine(TorchEngine):
         """Encode and plan ``job`` into a row for ``prefill``; None if it needs ``generate`` (beam search).
 
         Raises GenerationRequestError for a request that cannot run."""
-        prompt, ids = self._encode(job)
-        plan = plan_generation(job.parameters, len(ids), self.n_positions)
+        prompt, ids, plan = self._prepare(job)
         if not plan.streamable:
             return None
-        if plan.truncated_tokens:
-            ids = ids[plan.truncated_tokens :]
-            with self._tok_lock:
-                prompt = str(self.tokenizer.decode(ids, skip_special_tokens=False))
         stop_filter = StopStringFilter(plan.stop)
 
         def on_text(chunk: str) -> None:

@@ -361,6 +361,16 @@ class TorchEngine(Engine):
         with self._tok_lock:
             return str(self.tokenizer.decode(ids, skip_special_tokens=True))
 
+    def _prepare(self, job: Job) -> tuple[str, list[int], GenerationPlan]:
+        """The prompt and its ids, cut from the left to fit the context, and the generation plan."""
+        prompt, ids = self._encode(job)
+        plan = plan_generation(job.parameters, len(ids), self.n_positions)
+        if plan.truncated_tokens:
+            ids = ids[plan.truncated_tokens :]
+            with self._tok_lock:
+                prompt = str(self.tokenizer.decode(ids, skip_special_tokens=False))
+        return prompt, ids, plan
+
     def _encode(self, job: Job) -> tuple[str, list[int]]:
         with self._tok_lock:
             if job.messages is not None:
@@ -385,12 +395,7 @@ class TorchEngine(Engine):
         torch = self._torch
         from transformers import StoppingCriteria, StoppingCriteriaList
 
-        prompt, ids = self._encode(job)
-        plan: GenerationPlan = plan_generation(job.parameters, len(ids), self.n_positions)
-        if plan.truncated_tokens:
-            ids = ids[plan.truncated_tokens :]
-            with self._tok_lock:
-                prompt = str(self.tokenizer.decode(ids, skip_special_tokens=False))
+        prompt, ids, plan = self._prepare(job)
 
         stop_filter = StopStringFilter(plan.stop)
 
