@@ -936,7 +936,12 @@ export type components = {
       /** @description A completion prompt */
       inputs?: string;
       /** @description Chat models only. Optional leading system message, then alternating user/assistant, ending with user. */
-      messages?: components['schemas']['ChatMessage'][];
+      messages?: [
+        {
+          /** @enum {unknown} */
+          role?: 'system' | 'user';
+        }
+      ];
       parameters?: null | components['schemas']['InvocationParameters'];
     } & (unknown | unknown);
     /** @description The InvokeEndpoint body a SageMaker endpoint receives for this request (chat rendered with the Llama 2 template), also in local mode, for "copy as code". A streamed request on SageMaker additionally sends "stream": true, with InvokeEndpointWithResponseStream. */
@@ -974,7 +979,7 @@ export type components = {
       dataset_format: 'domain' | 'instruction';
       /** @example train.jsonl */
       filename?: string;
-      /** @description The file's text (pasted or read in the browser). */
+      /** @description The file's text (pasted or read in the browser). What is wrong in it is the preflight's answer (a 200 report); POST /datasets refuses data with errors (400 DatasetHasErrors, listing them). */
       content?: string;
       /** @description upload://<id>/<file> from POST /datasets/uploads, or s3://bucket/key-or-prefix (SageMaker mode). */
       uri?: string;
@@ -1204,43 +1209,94 @@ export type components = {
       client_token?: string | null;
       max_runtime_s?: number | null;
     };
-    CreateNotebook: {
-      /**
-       * @description deploy (model_id; deploy, wait, invoke, clean up; with training_job the fine-tuned model), invoke (endpoint_name and model_id), train (model_id and dataset_uri, or training_job to follow a started job; then deploy the fine-tuned model, compare with endpoint_name if given, clean up), compare (endpoints), cleanup (endpoint_name).
-       * @enum {unknown}
-       */
-      step: 'deploy' | 'invoke' | 'train' | 'compare' | 'cleanup';
-      /**
-       * @description Default the active backend.
-       * @enum {unknown}
-       */
-      flavour?: 'sagemaker' | 'local';
-      model_id?: string | null;
-      /** @description A precompiled configuration of model_id; default the model's default configuration. */
-      config?: null | components['schemas']['DeploymentConfig'];
-      /** @description The endpoint to create (deploy), use (invoke, cleanup) or compare with (train). */
-      endpoint_name?: null | components['schemas']['ResourceName'];
-      training_job?: null | components['schemas']['ResourceName'];
-      /** @description Invocation parameters; default the model's first example prompt's. */
-      parameters?: null | components['schemas']['InvocationParameters'];
-      /** @description Prompts (user messages for chat models); default the model's first example prompt. */
-      prompts?: string[] | null;
-      /** @description compare only, exactly two. */
-      endpoints?:
-        | {
-            name: components['schemas']['ResourceName'];
-            model_id: string;
-          }[]
-        | null;
-      /** @description train only; s3:// (SageMaker) or file:// (local). */
-      dataset_uri?: string | null;
-      /** @enum {unknown} */
-      dataset_format?: 'domain' | 'instruction' | null;
-      hyperparameters?: {
-        [key: string]: string | number;
-      } | null;
-      /** @description train only; one of the model's training instances. */
-      instance_type?: string | null;
+    /** @description One variant per step; each lists exactly the fields that step reads. deploy (model_id; deploy, wait, invoke, clean up; with training_job the fine-tuned model), invoke (endpoint_name and model_id), train (model_id and dataset_uri, or training_job to follow a started job; then deploy the fine-tuned model, compare with endpoint_name if given, clean up), compare (endpoints), cleanup (endpoint_name). */
+    CreateNotebook:
+      | components['schemas']['DeployNotebook']
+      | components['schemas']['InvokeNotebook']
+      | components['schemas']['TrainNotebook']
+      | components['schemas']['CompareNotebook']
+      | components['schemas']['CleanupNotebook'];
+    /**
+     * @description Default the active backend.
+     * @enum {unknown}
+     */
+    NotebookFlavour: 'sagemaker' | 'local';
+    NotebookModelId: string;
+    /** @description A precompiled configuration of model_id; default the model's default configuration. */
+    NotebookConfig: null | components['schemas']['DeploymentConfig'];
+    /** @description Invocation parameters; default the model's first example prompt's. */
+    NotebookParameters: null | components['schemas']['InvocationParameters'];
+    /** @description Prompts (user messages for chat models); default the model's first example prompt. */
+    NotebookPrompts: string[] | null;
+    OptionalResourceName: null | components['schemas']['ResourceName'];
+    DeployNotebook: {
+      /** @constant */
+      step: 'deploy';
+      flavour?: components['schemas']['NotebookFlavour'];
+      model_id: components['schemas']['NotebookModelId'];
+      config?: components['schemas']['NotebookConfig'];
+      endpoint_name?: components['schemas']['OptionalResourceName'];
+      training_job?: components['schemas']['OptionalResourceName'];
+      parameters?: components['schemas']['NotebookParameters'];
+      prompts?: components['schemas']['NotebookPrompts'];
+    };
+    InvokeNotebook: {
+      /** @constant */
+      step: 'invoke';
+      flavour?: components['schemas']['NotebookFlavour'];
+      model_id: components['schemas']['NotebookModelId'];
+      config?: components['schemas']['NotebookConfig'];
+      endpoint_name: components['schemas']['ResourceName'];
+      parameters?: components['schemas']['NotebookParameters'];
+      prompts?: components['schemas']['NotebookPrompts'];
+    };
+    TrainNotebook:
+      | {
+          /** @constant */
+          step: 'train';
+          flavour?: components['schemas']['NotebookFlavour'];
+          model_id: components['schemas']['NotebookModelId'];
+          config?: components['schemas']['NotebookConfig'];
+          /** @description An endpoint of the base model to compare the fine-tuned one with. */
+          endpoint_name?: components['schemas']['OptionalResourceName'];
+          /** @description Follow this started job instead of starting one (then dataset_uri is not needed). */
+          training_job?: components['schemas']['OptionalResourceName'];
+          parameters?: components['schemas']['NotebookParameters'];
+          prompts?: components['schemas']['NotebookPrompts'];
+          /** @description s3:// (SageMaker) or file:// (local). */
+          dataset_uri?: string | null;
+          /** @enum {unknown} */
+          dataset_format?: 'domain' | 'instruction';
+          hyperparameters?: {
+            [key: string]: string | number;
+          } | null;
+          /** @description One of the model's training instances. */
+          instance_type?: string | null;
+        }
+      | unknown
+      | unknown;
+    CompareNotebook: {
+      /** @constant */
+      step: 'compare';
+      flavour?: components['schemas']['NotebookFlavour'];
+      model_id?: null | components['schemas']['NotebookModelId'];
+      config?: components['schemas']['NotebookConfig'];
+      parameters?: components['schemas']['NotebookParameters'];
+      prompts?: components['schemas']['NotebookPrompts'];
+      /** @description Exactly two. */
+      endpoints: {
+        name: components['schemas']['ResourceName'];
+        model_id: components['schemas']['NotebookModelId'];
+      }[];
+    };
+    CleanupNotebook: {
+      /** @constant */
+      step: 'cleanup';
+      flavour?: components['schemas']['NotebookFlavour'];
+      model_id?: null | components['schemas']['NotebookModelId'];
+      endpoint_name: components['schemas']['ResourceName'];
+      parameters?: components['schemas']['NotebookParameters'];
+      prompts?: components['schemas']['NotebookPrompts'];
     };
     NotebookCreated: {
       /** @description Relative to the Jupyter root */
@@ -1777,7 +1833,10 @@ export interface operations {
   };
   uploadDataset: {
     parameters: {
-      query?: never;
+      query: {
+        /** @description The file's name (letters, digits, spaces and . _ - ( ) +; not starting with a dot). */
+        filename: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -1800,6 +1859,15 @@ export interface operations {
       400: components['responses']['BadRequest'];
       403: components['responses']['Forbidden'];
       413: components['responses']['PayloadTooLarge'];
+      /** @description The server's disk is full (or over quota); nothing was kept, free space and upload again. */
+      507: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   preflightDataset: {
@@ -2116,7 +2184,11 @@ export interface operations {
   };
   exportEvaluation: {
     parameters: {
-      query?: never;
+      query: {
+        format: 'markdown' | 'csv' | 'bedrock';
+        /** @description bedrock only; one of the evaluation's endpoints (default the last, the fine-tuned one). */
+        endpoint?: components['schemas']['ResourceName'];
+      };
       header?: never;
       path: {
         evaluation_id: components['parameters']['EvaluationId'];
