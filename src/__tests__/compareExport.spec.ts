@@ -94,7 +94,9 @@ describe('CSV export', () => {
     expect(csvField(' leading')).toBe('" leading"');
     expect(csvField('')).toBe('');
     // Formula injection: a spreadsheet must show these as text, never run them.
-    expect(csvField('=HYPERLINK("http://x","y")')).toBe('"\'=HYPERLINK(""http://x"",""y"")"');
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe(
+      '"\'=HYPERLINK(""http://x"",""y"")"'
+    );
     expect(csvField('+1+2')).toBe("'+1+2");
     expect(csvField('-2+3')).toBe("'-2+3");
     expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
