@@ -10,7 +10,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from ..errors import ApiError, BadRequest
+from ..errors import ApiError, BadRequest, TooManyRequests
 
 if TYPE_CHECKING:
     from ..services import Services
@@ -70,6 +70,8 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         self.set_header("Content-Type", "application/json")
         if isinstance(err, ApiError):
             self.set_status(err.status)
+            if isinstance(err, TooManyRequests):
+                self.set_header("Retry-After", str(err.retry_after_s))
             self.finish(json.dumps(err.to_json()))
             return
         if isinstance(err, web.HTTPError):

@@ -1451,6 +1451,16 @@ export type components = {
         'application/json': components['schemas']['Error'];
       };
     };
+    /** @description Over a limit that frees up by itself - the local worker's queue is full (EndpointBusy) or AWS throttles (Throttled); retry after Retry-After seconds. */
+    TooManyRequests: {
+      headers: {
+        'Retry-After': number;
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
     /** @description Name taken, client_token reused for another request, or endpoint not InService. */
     Conflict: {
       headers: {
@@ -1720,6 +1730,7 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      429: components['responses']['TooManyRequests'];
       503: components['responses']['Unavailable'];
     };
   };
