@@ -9,6 +9,7 @@ reading and storing remote files (S3) is the backend's job.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -33,7 +34,7 @@ from .dataset_preflight import (
 )
 from .errors import ApiError, BadRequest, NotFound
 from .prompt_template import parse_template
-from .resource_rules import safe_filename
+from .resource_rules import safe_filename, whole_number
 from .settings import ExtensionSettings
 from .token_counting import load_token_counter
 
@@ -84,14 +85,29 @@ class Upload:
         if self.bytes > self.limit_bytes:
             self.abort()
             raise too_large(self.limit_bytes)
-        self._file.write(chunk)
+        try:
+            self._file.write(chunk)
+        except OSError as err:  # a full disk (ENOSPC), a quota: nothing half-stored, and say so
+            self.abort()
+            raise storage_failed(err) from err
 
     def finish(self) -> dict[str, Any]:
         if self._file is None:
             raise too_large(self.limit_bytes)
-        self._file.close()
-        self._file = None
-        os.replace(self._part, self.path)
+        if self.bytes == 0:
+            self.abort()
+            raise BadRequest(
+                "The upload is empty: the request had no body.",
+                hint="Send the file's bytes as the request body.",
+                code="EmptyUpload",
+            )
+        try:
+            self._file.close()
+            self._file = None
+            os.replace(self._part, self.path)
+        except OSError as err:
+            self.abort()
+            raise storage_failed(err) from err
         return {
             "upload_id": self.upload_id,
             "uri": f"upload://{self.upload_id}/{self.filename}",
@@ -101,13 +117,26 @@ class Upload:
 
     def abort(self) -> None:
         if self._file is not None:
-            self._file.close()
+            with contextlib.suppress(OSError):  # closing flushes, which fails again on a full disk
+                self._file.close()
             self._file = None
         shutil.rmtree(self.directory, ignore_errors=True)
 
     @property
     def aborted(self) -> bool:
         return self._file is None
+
+
+class InsufficientStorage(ApiError):
+    status = 507
+    code = "InsufficientStorage"
+
+
+def storage_failed(err: OSError) -> InsufficientStorage:
+    return InsufficientStorage(
+        f"The server could not store the upload ({err.strerror or err}); nothing was kept.",
+        hint="Free disk space on the Jupyter server (or ask its administrator to), then upload again.",
+    )
 
 
 def too_large(limit_bytes: int) -> PayloadTooLarge:
@@ -171,9 +200,9 @@ def parse_request(body: dict[str, Any], catalog: Catalog) -> DatasetRequest:
     if max_input_length is None:
         max_input_length = spec["default"]
     low, high = spec.get("min") or 1, spec.get("max")
+    max_input_length = whole_number(max_input_length)
     if (
-        not isinstance(max_input_length, int)
-        or isinstance(max_input_length, bool)
+        max_input_length is None
         or max_input_length < low
         or (high is not None and max_input_length > high)
     ):
@@ -181,8 +210,8 @@ def parse_request(body: dict[str, Any], catalog: Catalog) -> DatasetRequest:
             f"max_input_length must be an integer from {low} to {high if high is not None else 'any'}.",
             code="InvalidMaxInputLength",
         )
-    holdout = body.get("holdout", 0)
-    if not isinstance(holdout, int) or isinstance(holdout, bool) or not 0 <= holdout <= MAX_HOLDOUT:
+    holdout = whole_number(body.get("holdout", 0))
+    if holdout is None or not 0 <= holdout <= MAX_HOLDOUT:
         raise BadRequest(f"holdout must be an integer from 0 to {MAX_HOLDOUT}.", code="InvalidHoldout")
     options = PreflightOptions(
         cast(DatasetFormat, dataset_format), parsed_template, max_input_length, holdout

@@ -64,6 +64,17 @@ class EulaRequired(ApiError):
     code = "EulaNotAccepted"
 
 
+class TooManyRequests(ApiError):
+    """Over a limit that frees up by itself (a full queue, a throttled API): retry after ``retry_after_s``."""
+
+    status = 429
+    code = "TooManyRequests"
+
+    def __init__(self, message: str, *, retry_after_s: int = 5, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after_s = max(1, int(retry_after_s))
+
+
 class ServiceUnavailable(ApiError):
     status = 503
     code = "ServiceUnavailable"

@@ -13,6 +13,7 @@ from typing import Any
 
 from .backends.base import Endpoint
 from .errors import BadRequest
+from .resource_rules import whole_number
 from .settings import ExtensionSettings
 from .timestamps import aware, iso
 
@@ -132,10 +133,10 @@ def parse_idle_minutes(value: Any, field_name: str = "idle_minutes") -> int | No
     """None (the server default), 0 (never) or MIN_IDLE_MINUTES..MAX_IDLE_MINUTES; else 400."""
     if value is None:
         return None
+    number = whole_number(value)
     if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or (value != 0 and not MIN_IDLE_MINUTES <= value <= MAX_IDLE_MINUTES)
+        number is None
+        or (number != 0 and not MIN_IDLE_MINUTES <= number <= MAX_IDLE_MINUTES)
     ):
         raise BadRequest(
             f"{field_name} must be null (the server default), 0 (never) or a whole number of minutes from "
@@ -143,17 +144,18 @@ def parse_idle_minutes(value: Any, field_name: str = "idle_minutes") -> int | No
             hint="For example 60: delete the endpoint after an hour without invocations.",
             code="InvalidAutoDelete",
         )
-    return value
+    return number
 
 
 def parse_keep_minutes(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_KEEP_MINUTES:
+    number = whole_number(value)
+    if number is None or not 1 <= number <= MAX_KEEP_MINUTES:
         raise BadRequest(
             f"minutes must be a whole number from 1 to {MAX_KEEP_MINUTES}.",
             hint="For example 60: keep the endpoint for at least another hour.",
             code="InvalidKeep",
         )
-    return value
+    return number
 
 
 def only_fields(body: Any, allowed: set[str]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .errors import BadRequest
+from .resource_rules import whole_number
 
 # Llama 2's context window; the cap when the deployment's n_positions is not known.
 DEFAULT_CONTEXT_LENGTH = 4096
@@ -190,8 +191,11 @@ def _check_value(spec: ParameterSpec, value: Any, context_length: int) -> Any:
     # Numbers: bool is a subclass of int in Python, but true/false is never a valid size or temperature.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _invalid(spec, value, context_length)
-    if spec.kind == "int" and not isinstance(value, int):
-        raise _invalid(spec, value, context_length)
+    if spec.kind == "int":
+        number = whole_number(value)
+        if number is None:
+            raise _invalid(spec, value, context_length)
+        value = number
     if not math.isfinite(value):  # json.loads accepts NaN and Infinity
         raise _invalid(spec, value, context_length)
     maximum = context_length if spec.capped_by_context else spec.maximum

@@ -92,16 +92,30 @@ def rules_json() -> dict[str, Any]:
 _SAFE_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$")
 
 
+def whole_number(value: Any) -> int | None:
+    """``value`` as an int when JSON Schema calls it an integer (168 and 168.0, never true); else None.
+
+    A client generated from the contract may send ``168.0`` for ``type: integer``: that must not be a 400."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def safe_filename(name: Any) -> str:
-    """The bare file name, or a 400 explaining which names are accepted."""
+    """``name`` when it is a bare, safe file name; else a 400 explaining which names are accepted."""
     if not isinstance(name, str) or not name:
         raise BadRequest("Give the file name (filename), e.g. train.jsonl.", code="InvalidFilename")
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    if not _SAFE_FILENAME.match(base):
+    # A bare name only: "../x", "a/b" or "C:\\x" is refused, never silently cut to its last part (a name is
+    # joined to a server directory, so a path in it is a traversal attempt or a client bug).
+    if not _SAFE_FILENAME.fullmatch(name):
         raise BadRequest(
             f"The file name {name!r} is not accepted.",
             hint="Use letters, digits, spaces and . _ - ( ) + (at most 200 characters, not starting with a "
             "dot).",
             code="InvalidFilename",
         )
-    return base
+    return name

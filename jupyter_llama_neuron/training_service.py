@@ -25,7 +25,7 @@ from .errors import BadRequest, Conflict
 from .eula import EulaStore
 from .idempotency import ClientTokens, check_client_token, check_optional_strings, unused_name
 from .prompt_template import parse_template
-from .resource_rules import RESOURCE_NAME_MAX, check_dataset_uri, check_resource_name
+from .resource_rules import RESOURCE_NAME_MAX, check_dataset_uri, check_resource_name, whole_number
 from .settings import ExtensionSettings
 from .timestamps import aware, iso
 
@@ -278,12 +278,9 @@ class TrainingService:
         if job_name is not None:
             check_job_name(job_name)
         client_token = check_client_token(body.get("client_token"))
-        max_runtime = body.get("max_runtime_s")
-        if max_runtime is not None and (
-            isinstance(max_runtime, bool)
-            or not isinstance(max_runtime, int)
-            or not 60 <= max_runtime <= MAX_RUNTIME_LIMIT_S
-        ):
+        raw_runtime = body.get("max_runtime_s")
+        max_runtime = whole_number(raw_runtime)
+        if raw_runtime is not None and (max_runtime is None or not 60 <= max_runtime <= MAX_RUNTIME_LIMIT_S):
             raise BadRequest(
                 f"max_runtime_s must be an integer between 60 and {MAX_RUNTIME_LIMIT_S} seconds (28 days).",
                 hint="SageMaker stops the job when it runs longer; omit it for JumpStart's default (100 h).",

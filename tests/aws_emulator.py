@@ -187,15 +187,21 @@ class AwsEmulator:
         sm.create_endpoint(EndpointName=name, EndpointConfigName=name, Tags=tags or [])
 
 
+EMULATOR_ACCESS_KEY_ID = "AKIAJLNEMULATORTEST1"  # AWS's shape: AKIA + 16 upper-case letters/digits
+EMULATOR_SECRET_ACCESS_KEY = "jln-emulator-secret-8d2f41c7a9e05b63"
+EMULATOR_SESSION_TOKEN = "jln-emulator-session-token-5c1e9a07d3b248f6"
+
+
 def emulator_environment(url: str) -> dict[str, str | None]:
     """The process environment the emulator needs (None = unset). It must be in place before the SDK import:
     the SDK binds a default session to the environment at import time."""
     proxy_free = "127.0.0.1,localhost"
     return {
         "AWS_ENDPOINT_URL": url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": None,
+        # Distinctive values, so tests/credential_scan.py can find them in any response or log line.
+        "AWS_ACCESS_KEY_ID": EMULATOR_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": EMULATOR_SECRET_ACCESS_KEY,
+        "AWS_SESSION_TOKEN": EMULATOR_SESSION_TOKEN,
         "AWS_SECURITY_TOKEN": None,
         "AWS_PROFILE": None,
         "AWS_DEFAULT_PROFILE": None,

@@ -22,6 +22,7 @@ pytest_plugins: list[str] = [
     "pytest_jupyter.jupyter_server",
     "tests.aws_emulator",
     "tests.tiny_model",
+    "tests.credential_scan",
 ]
 # ------------------------------------------------------------------------------------------------------------
 

@@ -132,3 +132,17 @@ async def test_unsupported_verb_is_a_json_405(jp_fetch: Fetch) -> None:
     code, error = await _error(jp_fetch, "endpoints", method="PUT", body="{}")
     assert code == 405
     assert error["code"] == "MethodNotAllowed"
+
+
+async def test_a_405_lists_the_allowed_methods(jp_fetch: Fetch) -> None:
+    """RFC 9110: a 405 carries ``Allow`` (also for verbs Tornado does not know, such as TRACE)."""
+    for path, method, allowed in (
+        (("endpoints",), "PUT", "GET, POST"),
+        (("endpoints", "demo"), "POST", "GET, DELETE"),
+        (("endpoints", "demo", "auto-delete"), "PATCH", "PUT"),
+    ):
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch(*API, *path, method=method, body="{}" if method != "GET" else None)
+        assert info.value.code == 405
+        assert info.value.response is not None
+        assert info.value.response.headers["Allow"] == allowed

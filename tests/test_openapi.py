@@ -38,9 +38,11 @@ def test_route_to_path_translation() -> None:
 def test_path_parameters_are_declared() -> None:
     doc = openapi()
     for path, item in doc["paths"].items():
-        declared = {_resolve(p)["name"] for p in item.get("parameters", [])}
+        params = [_resolve(p) for p in item.get("parameters", [])]
         for verb in set(item) & set(VERBS):
-            declared |= {_resolve(p)["name"] for p in item[verb].get("parameters", [])}
+            params += [_resolve(p) for p in item[verb].get("parameters", [])]
+        declared = {p["name"] for p in params if p["in"] == "path"}
+        assert all(p["in"] in ("path", "query") for p in params), path
         expected = {segment[1:-1] for segment in path.split("/") if segment.startswith("{")}
         assert declared == expected, path
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from ..errors import ApiError, BadRequest
+from ..errors import ApiError, BadRequest, TooManyRequests
 
 if TYPE_CHECKING:
     from ..services import Services
@@ -53,6 +54,15 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(payload, default=str))
 
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The verbs this route implements itself (jupyter_server's inherited ``options`` is not ours)."""
+        return [
+            verb
+            for verb in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+            if inspect.unwrap(getattr(cls, verb.lower())).__module__.startswith("jupyter_llama_neuron.")
+        ]
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Every error, ours or Tornado's, leaves as ``{"error": {"code", "message", "hint"}}``."""
         exc_info = kwargs.get("exc_info")
@@ -60,9 +70,14 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         self.set_header("Content-Type", "application/json")
         if isinstance(err, ApiError):
             self.set_status(err.status)
+            if isinstance(err, TooManyRequests):
+                self.set_header("Retry-After", str(err.retry_after_s))
             self.finish(json.dumps(err.to_json()))
             return
         if isinstance(err, web.HTTPError):
+            if status_code == 405:
+                # RFC 9110: a 405 lists the methods the resource does support.
+                self.set_header("Allow", ", ".join(self.allowed_methods()))
             message = err.log_message or self._reason
             code = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed"}.get(
                 status_code, "HTTPError"

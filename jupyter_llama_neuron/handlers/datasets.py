@@ -38,7 +38,9 @@ class DatasetUploadsHandler(ApiHandler):
         datasets = self.services.datasets
         length = self.request.headers.get("Content-Length")
         self._upload = datasets.start_upload(
-            self.get_query_argument("filename", ""),
+            # Raw: Tornado's get_query_argument turns control characters into spaces, which would accept
+            # names the contract refuses.
+            self.request.query_arguments.get("filename", [b""])[-1].decode("utf-8", "replace"),
             int(length) if length and length.isdigit() else None,
         )
         # Chunked bodies have no Content-Length: let Tornado read somewhat past the limit so the handler can

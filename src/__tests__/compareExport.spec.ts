@@ -61,6 +61,9 @@ describe('compare table', () => {
 describe('Markdown export', () => {
   it('escapes pipes and backslashes and keeps line breaks', () => {
     expect(markdownCell('a | b \\ c\nd\r\ne')).toBe('a \\| b \\\\ c<br>d<br>e');
+    expect(markdownCell('<img src=x onerror=alert(1)>\nok')).toBe(
+      '&lt;img src=x onerror=alert(1)&gt;<br>ok'
+    );
   });
 
   it('writes a table with a header, alignment row and one row per prompt', () => {
@@ -90,6 +93,15 @@ describe('CSV export', () => {
     expect(csvField('cr\r')).toBe('"cr\r"');
     expect(csvField(' leading')).toBe('" leading"');
     expect(csvField('')).toBe('');
+    // Formula injection: a spreadsheet must show these as text, never run them.
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe(
+      '"\'=HYPERLINK(""http://x"",""y"")"'
+    );
+    expect(csvField('+1+2')).toBe("'+1+2");
+    expect(csvField('-2+3')).toBe("'-2+3");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('\t=1')).toBe("'\t=1");
+    expect(csvField('a=b')).toBe('a=b');
   });
 
   it('writes a header and CRLF-terminated records', () => {

@@ -354,7 +354,7 @@ export type paths = {
     put?: never;
     /**
      * Write an example notebook for one step (deploy, invoke, train, compare, cleanup) into the Jupyter root.
-     * @description The notebook holds the code for exactly the chosen configuration, with short explanations, the EULA requirement and the price per hour: SageMaker Python SDK code (v3: ModelBuilder / ModelTrainer .from_jumpstart_config; v2: JumpStartModel / JumpStartEstimator; by default the major installed with the server, sdk overrides it), opening with a cell that checks the kernel's SDK major and says what to do when it differs, with the Llama 2 chat template defined in the notebook itself, when the active backend is SageMaker, or calls through jupyter_llama_neuron.client in local mode (flavour overrides this). Inputs are validated like the corresponding operations: known and allowed model, a precompiled config, parameters within their ranges, hyperparameters within the catalog's ranges. The file gets a new readable name that never overwrites another (llama-2-7b-deploy.ipynb, llama-2-7b-deploy-1.ipynb, ...); path is relative to the Jupyter root, ready for JupyterLab's docmanager:open.
+     * @description The notebook holds the code for exactly the chosen configuration, with short explanations, the EULA requirement and the price per hour: SageMaker Python SDK v2 code (JumpStartModel / JumpStartEstimator, the Llama 2 chat template defined in the notebook itself) when the active backend is SageMaker, or calls through jupyter_llama_neuron.client in local mode (flavour overrides this). Inputs are validated like the corresponding operations: known and allowed model, a precompiled config, parameters within their ranges, hyperparameters within the catalog's ranges. The file gets a new readable name that never overwrites another (llama-2-7b-deploy.ipynb, llama-2-7b-deploy-1.ipynb, ...); path is relative to the Jupyter root, ready for JupyterLab's docmanager:open.
      */
     post: operations['createNotebook'];
     delete?: never;
@@ -459,43 +459,6 @@ export type paths = {
     /** Write the evaluation as a notebook (the same rows, endpoints, parameters and metrics) into the Jupyter root. */
     post: operations['createEvaluationNotebook'];
     delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/storage': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** What this server keeps on this machine's disk, with sizes: in local mode the converted model, each stored dataset (with its held-out rows) and each training job's fine-tuned model; in both modes uploads and held-out rows. Uploads older than a day are removed when the server starts. */
-    get: operations['listLocalStorage'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/storage/{kind}/{item_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        kind: components['schemas']['StorageKind'];
-        item_id: string;
-      };
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post?: never;
-    /** Delete a dataset, a training job's fine-tuned model (the job's record and loss curve stay), an upload or held-out rows. 409 while a training job or endpoint uses it (the message names them) and for the converted model, which the server keeps. */
-    delete: operations['deleteLocalStorage'];
     options?: never;
     head?: never;
     patch?: never;
@@ -733,14 +696,10 @@ export type components = {
       /** Format: date-time */
       accepted_at: string;
       user: string;
-      /** @description With same_license, every model id the acceptance now covers (this one first). */
-      covers?: string[];
     };
     EulaAccept: {
       /** @constant */
       accept: true;
-      /** @description Also accept it for every catalog model under the same licence (one record each). */
-      same_license?: boolean;
     };
     ModelCard: components['schemas']['ModelSummary'] & {
       /**
@@ -977,7 +936,12 @@ export type components = {
       /** @description A completion prompt */
       inputs?: string;
       /** @description Chat models only. Optional leading system message, then alternating user/assistant, ending with user. */
-      messages?: components['schemas']['ChatMessage'][];
+      messages?: [
+        {
+          /** @enum {unknown} */
+          role?: 'system' | 'user';
+        }
+      ];
       parameters?: null | components['schemas']['InvocationParameters'];
     } & (unknown | unknown);
     /** @description The InvokeEndpoint body a SageMaker endpoint receives for this request (chat rendered with the Llama 2 template), also in local mode, for "copy as code". A streamed request on SageMaker additionally sends "stream": true, with InvokeEndpointWithResponseStream. */
@@ -1015,7 +979,7 @@ export type components = {
       dataset_format: 'domain' | 'instruction';
       /** @example train.jsonl */
       filename?: string;
-      /** @description The file's text (pasted or read in the browser). */
+      /** @description The file's text (pasted or read in the browser). What is wrong in it is the preflight's answer (a 200 report); POST /datasets refuses data with errors (400 DatasetHasErrors, listing them). */
       content?: string;
       /** @description upload://<id>/<file> from POST /datasets/uploads, or s3://bucket/key-or-prefix (SageMaker mode). */
       uri?: string;
@@ -1245,48 +1209,94 @@ export type components = {
       client_token?: string | null;
       max_runtime_s?: number | null;
     };
-    CreateNotebook: {
-      /**
-       * @description deploy (model_id; deploy, wait, invoke, clean up; with training_job the fine-tuned model), invoke (endpoint_name and model_id), train (model_id and dataset_uri, or training_job to follow a started job; then deploy the fine-tuned model, compare with endpoint_name if given, clean up), compare (endpoints), cleanup (endpoint_name).
-       * @enum {unknown}
-       */
-      step: 'deploy' | 'invoke' | 'train' | 'compare' | 'cleanup';
-      /**
-       * @description Default the active backend.
-       * @enum {unknown}
-       */
-      flavour?: 'sagemaker' | 'local';
-      /**
-       * @description The SageMaker Python SDK major the sagemaker flavour's code is written for; default the major installed with the Jupyter server (v3 when none is).
-       * @enum {unknown}
-       */
-      sdk?: 'v2' | 'v3';
-      model_id?: string | null;
-      /** @description A precompiled configuration of model_id; default the model's default configuration. */
-      config?: null | components['schemas']['DeploymentConfig'];
-      /** @description The endpoint to create (deploy), use (invoke, cleanup) or compare with (train). */
-      endpoint_name?: null | components['schemas']['ResourceName'];
-      training_job?: null | components['schemas']['ResourceName'];
-      /** @description Invocation parameters; default the model's first example prompt's. */
-      parameters?: null | components['schemas']['InvocationParameters'];
-      /** @description Prompts (user messages for chat models); default the model's first example prompt. */
-      prompts?: string[] | null;
-      /** @description compare only, exactly two. */
-      endpoints?:
-        | {
-            name: components['schemas']['ResourceName'];
-            model_id: string;
-          }[]
-        | null;
-      /** @description train only; s3:// (SageMaker) or file:// (local). */
-      dataset_uri?: string | null;
-      /** @enum {unknown} */
-      dataset_format?: 'domain' | 'instruction' | null;
-      hyperparameters?: {
-        [key: string]: string | number;
-      } | null;
-      /** @description train only; one of the model's training instances. */
-      instance_type?: string | null;
+    /** @description One variant per step; each lists exactly the fields that step reads. deploy (model_id; deploy, wait, invoke, clean up; with training_job the fine-tuned model), invoke (endpoint_name and model_id), train (model_id and dataset_uri, or training_job to follow a started job; then deploy the fine-tuned model, compare with endpoint_name if given, clean up), compare (endpoints), cleanup (endpoint_name). */
+    CreateNotebook:
+      | components['schemas']['DeployNotebook']
+      | components['schemas']['InvokeNotebook']
+      | components['schemas']['TrainNotebook']
+      | components['schemas']['CompareNotebook']
+      | components['schemas']['CleanupNotebook'];
+    /**
+     * @description Default the active backend.
+     * @enum {unknown}
+     */
+    NotebookFlavour: 'sagemaker' | 'local';
+    NotebookModelId: string;
+    /** @description A precompiled configuration of model_id; default the model's default configuration. */
+    NotebookConfig: null | components['schemas']['DeploymentConfig'];
+    /** @description Invocation parameters; default the model's first example prompt's. */
+    NotebookParameters: null | components['schemas']['InvocationParameters'];
+    /** @description Prompts (user messages for chat models); default the model's first example prompt. */
+    NotebookPrompts: string[] | null;
+    OptionalResourceName: null | components['schemas']['ResourceName'];
+    DeployNotebook: {
+      /** @constant */
+      step: 'deploy';
+      flavour?: components['schemas']['NotebookFlavour'];
+      model_id: components['schemas']['NotebookModelId'];
+      config?: components['schemas']['NotebookConfig'];
+      endpoint_name?: components['schemas']['OptionalResourceName'];
+      training_job?: components['schemas']['OptionalResourceName'];
+      parameters?: components['schemas']['NotebookParameters'];
+      prompts?: components['schemas']['NotebookPrompts'];
+    };
+    InvokeNotebook: {
+      /** @constant */
+      step: 'invoke';
+      flavour?: components['schemas']['NotebookFlavour'];
+      model_id: components['schemas']['NotebookModelId'];
+      config?: components['schemas']['NotebookConfig'];
+      endpoint_name: components['schemas']['ResourceName'];
+      parameters?: components['schemas']['NotebookParameters'];
+      prompts?: components['schemas']['NotebookPrompts'];
+    };
+    TrainNotebook:
+      | {
+          /** @constant */
+          step: 'train';
+          flavour?: components['schemas']['NotebookFlavour'];
+          model_id: components['schemas']['NotebookModelId'];
+          config?: components['schemas']['NotebookConfig'];
+          /** @description An endpoint of the base model to compare the fine-tuned one with. */
+          endpoint_name?: components['schemas']['OptionalResourceName'];
+          /** @description Follow this started job instead of starting one (then dataset_uri is not needed). */
+          training_job?: components['schemas']['OptionalResourceName'];
+          parameters?: components['schemas']['NotebookParameters'];
+          prompts?: components['schemas']['NotebookPrompts'];
+          /** @description s3:// (SageMaker) or file:// (local). */
+          dataset_uri?: string | null;
+          /** @enum {unknown} */
+          dataset_format?: 'domain' | 'instruction';
+          hyperparameters?: {
+            [key: string]: string | number;
+          } | null;
+          /** @description One of the model's training instances. */
+          instance_type?: string | null;
+        }
+      | unknown
+      | unknown;
+    CompareNotebook: {
+      /** @constant */
+      step: 'compare';
+      flavour?: components['schemas']['NotebookFlavour'];
+      model_id?: null | components['schemas']['NotebookModelId'];
+      config?: components['schemas']['NotebookConfig'];
+      parameters?: components['schemas']['NotebookParameters'];
+      prompts?: components['schemas']['NotebookPrompts'];
+      /** @description Exactly two. */
+      endpoints: {
+        name: components['schemas']['ResourceName'];
+        model_id: components['schemas']['NotebookModelId'];
+      }[];
+    };
+    CleanupNotebook: {
+      /** @constant */
+      step: 'cleanup';
+      flavour?: components['schemas']['NotebookFlavour'];
+      model_id?: null | components['schemas']['NotebookModelId'];
+      endpoint_name: components['schemas']['ResourceName'];
+      parameters?: components['schemas']['NotebookParameters'];
+      prompts?: components['schemas']['NotebookPrompts'];
     };
     NotebookCreated: {
       /** @description Relative to the Jupyter root */
@@ -1412,30 +1422,6 @@ export type components = {
       /** @constant */
       deleted: true;
     };
-    /** @enum {string} */
-    StorageKind: 'model' | 'dataset' | 'training_output' | 'upload' | 'heldout';
-    StorageItem: {
-      kind: components['schemas']['StorageKind'];
-      /** @description The dataset id */
-      id: string;
-      label: string;
-      /** @description Where it is on this machine. */
-      path: string;
-      bytes: number;
-      /** Format: date-time */
-      modified_at: string | null;
-      /** @description Endpoints and training jobs using it; Delete is refused (409) while not empty. */
-      in_use_by: string[];
-      /** @description False for the converted model (the server keeps it). */
-      deletable: boolean;
-    };
-    LocalStorage: {
-      /** @enum {string} */
-      backend: 'sagemaker' | 'local';
-      data_dir: string;
-      total_bytes: number;
-      items: components['schemas']['StorageItem'][];
-    };
   };
   responses: {
     /** @description Invalid input; the message says what is allowed. */
@@ -1459,6 +1445,16 @@ export type components = {
     /** @description No such model or endpoint. */
     NotFound: {
       headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Over a limit that frees up by itself - the local worker's queue is full (EndpointBusy) or AWS throttles (Throttled); retry after Retry-After seconds. */
+    TooManyRequests: {
+      headers: {
+        'Retry-After': number;
         [name: string]: unknown;
       };
       content: {
@@ -1734,6 +1730,7 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      429: components['responses']['TooManyRequests'];
       503: components['responses']['Unavailable'];
     };
   };
@@ -1847,7 +1844,10 @@ export interface operations {
   };
   uploadDataset: {
     parameters: {
-      query?: never;
+      query: {
+        /** @description The file's name (letters, digits, spaces and . _ - ( ) +; not starting with a dot). */
+        filename: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -1870,6 +1870,15 @@ export interface operations {
       400: components['responses']['BadRequest'];
       403: components['responses']['Forbidden'];
       413: components['responses']['PayloadTooLarge'];
+      /** @description The server's disk is full (or over quota); nothing was kept, free space and upload again. */
+      507: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   preflightDataset: {
@@ -2186,7 +2195,11 @@ export interface operations {
   };
   exportEvaluation: {
     parameters: {
-      query?: never;
+      query: {
+        format: 'markdown' | 'csv' | 'bedrock';
+        /** @description bedrock only; one of the evaluation's endpoints (default the last, the fine-tuned one). */
+        endpoint?: components['schemas']['ResourceName'];
+      };
       header?: never;
       path: {
         evaluation_id: components['parameters']['EvaluationId'];
@@ -2236,55 +2249,6 @@ export interface operations {
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       503: components['responses']['Unavailable'];
-    };
-  };
-  listLocalStorage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The items and their total. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['LocalStorage'];
-        };
-      };
-      403: components['responses']['Forbidden'];
-      503: components['responses']['Unavailable'];
-    };
-  };
-  deleteLocalStorage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        kind: components['schemas']['StorageKind'];
-        item_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted; the listing as it is now. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['LocalStorage'];
-        };
-      };
-      400: components['responses']['BadRequest'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
     };
   };
 }

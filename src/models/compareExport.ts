@@ -75,11 +75,13 @@ function number(value: number | null, digits?: number): string {
   return digits === undefined ? String(value) : value.toFixed(digits);
 }
 
-/** Escape one Markdown table cell. */
+/** Escape one Markdown table cell; angle brackets too, so model output never becomes HTML in a viewer. */
 export function markdownCell(text: string): string {
   return text
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
     .replace(/\r\n|\r|\n/g, '<br>')
     .trim();
 }
@@ -119,8 +121,13 @@ export function toMarkdown(
   return lines.join('\n') + '\n';
 }
 
-/** Quote one CSV field when needed (RFC 4180). */
-export function csvField(value: string): string {
+/** Spreadsheets run a cell starting with one of these as a formula (CSV injection, OWASP). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Quote one CSV field when needed (RFC 4180); a formula-looking one gets a leading quote, as in the
+ * server's evaluation CSV. */
+export function csvField(raw: string): string {
+  const value = FORMULA_START.test(raw) ? `'${raw}` : raw;
   if (/[",\r\n]/.test(value) || /^\s|\s$/.test(value)) {
     return `"${value.replace(/"/g, '""')}"`;
   }

@@ -30,6 +30,7 @@ from ..base import (
     EndpointRequest,
     InvocationResult,
 )
+from . import memory_budget
 from .model_store import ModelStore, ResolvedModel, display_name_of
 from .process import json_lines, kill_stale, launch, log_tail, runs_module, signal_name, start_time, stop
 from .records import EndpointRecords, config_of, minutes_of
@@ -135,6 +136,22 @@ class LocalEndpoints:
 
     # -- Backend protocol ------------------------------------------------------------------------------------
 
+    def _check_memory(self, model_dir: Path) -> None:
+        """Refuse a worker that would not fit in memory (a 503 saying how many fit and what to delete)."""
+        records = self.records.all()
+        live = [r for r in records if r.get("status") in ("Creating", "InService", "Updating")]
+        # Workers still loading have not taken their memory yet: count what they will take.
+        starting = sum(
+            memory_budget.worker_bytes(Path(r["model_dir"]))
+            if r.get("model_dir")
+            else memory_budget.DEFAULT_WORKER_BYTES
+            for r in live
+            if r["status"] == "Creating"
+        )
+        memory_budget.check_fits(
+            model_dir, memory_budget.mem_available_bytes(), [str(r["name"]) for r in live], starting
+        )
+
     async def create_endpoint(self, request: EndpointRequest) -> Endpoint:
         await self._ensure_recovered()
         if not is_resource_name(request.name):
@@ -157,6 +174,7 @@ class LocalEndpoints:
             reason = self.store.stand_in_unavailable_reason()
             if reason:
                 raise ServiceUnavailable(reason, code="LocalModeUnavailable")
+        self._check_memory(resolved.path)
         now = utc_now()
         new_record: dict[str, Any] = {
             "name": request.name,

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...errors import ApiError, BadRequest, ServiceUnavailable, Unprocessable
+from ...errors import ApiError, BadRequest, ServiceUnavailable, TooManyRequests, Unprocessable
+
+# Seconds a client waits before retrying when the worker's queue is full (requests finish in seconds).
+BUSY_RETRY_AFTER_S = 2
 
 
 @dataclass
@@ -93,5 +96,11 @@ def worker_error(event: Mapping[str, Any]) -> ApiError:
     if code == "Unprocessable":
         return Unprocessable(message, hint=hint)
     if code == "Busy":
-        return ServiceUnavailable(message, hint=hint, code="EndpointBusy")
+        # The worker's queue is full: a 429 the client can retry, never a 5xx.
+        return TooManyRequests(
+            message,
+            hint=hint or "Retry in a few seconds.",
+            code="EndpointBusy",
+            retry_after_s=BUSY_RETRY_AFTER_S,
+        )
     return ServiceUnavailable(message, hint=hint, code="LocalGenerationFailed")

@@ -40,7 +40,7 @@ from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 
-from ...errors import ApiError, NotFound
+from ...errors import ApiError, NotFound, TooManyRequests
 
 T = TypeVar("T")
 
@@ -261,12 +261,12 @@ def _translate_client_error(
             details={**details, **({"quota": quota} if quota else {})},
         )
     if code in THROTTLING_CODES:
-        return ApiError(
+        return TooManyRequests(
             f"AWS is throttling requests ({code}) and retries did not help: {message}",
             hint="Wait a minute and try again. Many browser tabs polling the same account add up; if it "
             "persists, ask for a higher SageMaker API rate limit.",
             code="Throttled",
-            status=429,
+            retry_after_s=60,
             details=details,
         )
     if code in ("ValidationException", "ValidationError") and _NOT_FOUND_IN_MESSAGE.search(message):
