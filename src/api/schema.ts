@@ -354,7 +354,7 @@ export type paths = {
     put?: never;
     /**
      * Write an example notebook for one step (deploy, invoke, train, compare, cleanup) into the Jupyter root.
-     * @description The notebook holds the code for exactly the chosen configuration, with short explanations, the EULA requirement and the price per hour: SageMaker Python SDK v2 code (JumpStartModel / JumpStartEstimator, the Llama 2 chat template defined in the notebook itself) when the active backend is SageMaker, or calls through jupyter_llama_neuron.client in local mode (flavour overrides this). Inputs are validated like the corresponding operations: known and allowed model, a precompiled config, parameters within their ranges, hyperparameters within the catalog's ranges. The file gets a new readable name that never overwrites another (llama-2-7b-deploy.ipynb, llama-2-7b-deploy-1.ipynb, ...); path is relative to the Jupyter root, ready for JupyterLab's docmanager:open.
+     * @description The notebook holds the code for exactly the chosen configuration, with short explanations, the EULA requirement and the price per hour: SageMaker Python SDK code (v3: ModelBuilder / ModelTrainer .from_jumpstart_config; v2: JumpStartModel / JumpStartEstimator; by default the major installed with the server, sdk overrides it), opening with a cell that checks the kernel's SDK major and says what to do when it differs, with the Llama 2 chat template defined in the notebook itself, when the active backend is SageMaker, or calls through jupyter_llama_neuron.client in local mode (flavour overrides this). Inputs are validated like the corresponding operations: known and allowed model, a precompiled config, parameters within their ranges, hyperparameters within the catalog's ranges. The file gets a new readable name that never overwrites another (llama-2-7b-deploy.ipynb, llama-2-7b-deploy-1.ipynb, ...); path is relative to the Jupyter root, ready for JupyterLab's docmanager:open.
      */
     post: operations['createNotebook'];
     delete?: never;
@@ -459,6 +459,43 @@ export type paths = {
     /** Write the evaluation as a notebook (the same rows, endpoints, parameters and metrics) into the Jupyter root. */
     post: operations['createEvaluationNotebook'];
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/storage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What this server keeps on this machine's disk, with sizes: in local mode the converted model, each stored dataset (with its held-out rows) and each training job's fine-tuned model; in both modes uploads and held-out rows. Uploads older than a day are removed when the server starts. */
+    get: operations['listLocalStorage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/storage/{kind}/{item_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        kind: components['schemas']['StorageKind'];
+        item_id: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a dataset, a training job's fine-tuned model (the job's record and loss curve stay), an upload or held-out rows. 409 while a training job or endpoint uses it (the message names them) and for the converted model, which the server keeps. */
+    delete: operations['deleteLocalStorage'];
     options?: never;
     head?: never;
     patch?: never;
@@ -696,10 +733,14 @@ export type components = {
       /** Format: date-time */
       accepted_at: string;
       user: string;
+      /** @description With same_license, every model id the acceptance now covers (this one first). */
+      covers?: string[];
     };
     EulaAccept: {
       /** @constant */
       accept: true;
+      /** @description Also accept it for every catalog model under the same licence (one record each). */
+      same_license?: boolean;
     };
     ModelCard: components['schemas']['ModelSummary'] & {
       /**
@@ -1221,6 +1262,11 @@ export type components = {
      * @enum {unknown}
      */
     NotebookFlavour: 'sagemaker' | 'local';
+    /**
+     * @description The SageMaker Python SDK major the sagemaker flavour's code is written for; default the major installed with the Jupyter server (v3 when none is).
+     * @enum {unknown}
+     */
+    NotebookSdk: 'v2' | 'v3';
     NotebookModelId: string;
     /** @description A precompiled configuration of model_id; default the model's default configuration. */
     NotebookConfig: null | components['schemas']['DeploymentConfig'];
@@ -1233,6 +1279,7 @@ export type components = {
       /** @constant */
       step: 'deploy';
       flavour?: components['schemas']['NotebookFlavour'];
+      sdk?: components['schemas']['NotebookSdk'];
       model_id: components['schemas']['NotebookModelId'];
       config?: components['schemas']['NotebookConfig'];
       endpoint_name?: components['schemas']['OptionalResourceName'];
@@ -1244,6 +1291,7 @@ export type components = {
       /** @constant */
       step: 'invoke';
       flavour?: components['schemas']['NotebookFlavour'];
+      sdk?: components['schemas']['NotebookSdk'];
       model_id: components['schemas']['NotebookModelId'];
       config?: components['schemas']['NotebookConfig'];
       endpoint_name: components['schemas']['ResourceName'];
@@ -1255,6 +1303,7 @@ export type components = {
           /** @constant */
           step: 'train';
           flavour?: components['schemas']['NotebookFlavour'];
+          sdk?: components['schemas']['NotebookSdk'];
           model_id: components['schemas']['NotebookModelId'];
           config?: components['schemas']['NotebookConfig'];
           /** @description An endpoint of the base model to compare the fine-tuned one with. */
@@ -1279,6 +1328,7 @@ export type components = {
       /** @constant */
       step: 'compare';
       flavour?: components['schemas']['NotebookFlavour'];
+      sdk?: components['schemas']['NotebookSdk'];
       model_id?: null | components['schemas']['NotebookModelId'];
       config?: components['schemas']['NotebookConfig'];
       parameters?: components['schemas']['NotebookParameters'];
@@ -1293,6 +1343,7 @@ export type components = {
       /** @constant */
       step: 'cleanup';
       flavour?: components['schemas']['NotebookFlavour'];
+      sdk?: components['schemas']['NotebookSdk'];
       model_id?: null | components['schemas']['NotebookModelId'];
       endpoint_name: components['schemas']['ResourceName'];
       parameters?: components['schemas']['NotebookParameters'];
@@ -1421,6 +1472,30 @@ export type components = {
       id: string;
       /** @constant */
       deleted: true;
+    };
+    /** @enum {string} */
+    StorageKind: 'model' | 'dataset' | 'training_output' | 'upload' | 'heldout';
+    StorageItem: {
+      kind: components['schemas']['StorageKind'];
+      /** @description The dataset id */
+      id: string;
+      label: string;
+      /** @description Where it is on this machine. */
+      path: string;
+      bytes: number;
+      /** Format: date-time */
+      modified_at: string | null;
+      /** @description Endpoints and training jobs using it; Delete is refused (409) while not empty. */
+      in_use_by: string[];
+      /** @description False for the converted model (the server keeps it). */
+      deletable: boolean;
+    };
+    LocalStorage: {
+      /** @enum {string} */
+      backend: 'sagemaker' | 'local';
+      data_dir: string;
+      total_bytes: number;
+      items: components['schemas']['StorageItem'][];
     };
   };
   responses: {
@@ -2249,6 +2324,55 @@ export interface operations {
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       503: components['responses']['Unavailable'];
+    };
+  };
+  listLocalStorage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The items and their total. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LocalStorage'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+      503: components['responses']['Unavailable'];
+    };
+  };
+  deleteLocalStorage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        kind: components['schemas']['StorageKind'];
+        item_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted; the listing as it is now. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LocalStorage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
     };
   };
 }
