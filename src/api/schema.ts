@@ -1258,15 +1258,15 @@ export type components = {
       | components['schemas']['CompareNotebook']
       | components['schemas']['CleanupNotebook'];
     /**
-     * @description Default the active backend.
+     * @description Default (or null) the active backend.
      * @enum {unknown}
      */
-    NotebookFlavour: 'sagemaker' | 'local';
+    NotebookFlavour: 'sagemaker' | 'local' | null;
     /**
-     * @description The SageMaker Python SDK major the sagemaker flavour's code is written for; default the major installed with the Jupyter server (v3 when none is).
+     * @description The SageMaker Python SDK major the sagemaker flavour's code is written for; default the major installed with the Jupyter server (v3 when none is; null means the same).
      * @enum {unknown}
      */
-    NotebookSdk: 'v2' | 'v3';
+    NotebookSdk: 'v2' | 'v3' | null;
     NotebookModelId: string;
     /** @description A precompiled configuration of model_id; default the model's default configuration. */
     NotebookConfig: null | components['schemas']['DeploymentConfig'];
