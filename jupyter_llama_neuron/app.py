@@ -11,7 +11,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode
 
 from .handlers.base import API_PREFIX
-from .settings import BackendChoice, ExtensionSettings
+from .settings import DEFAULT_LOCAL_MAX_QUEUE, BackendChoice, ExtensionSettings
 
 
 class LlamaNeuronApp(ExtensionApp):
@@ -71,6 +71,12 @@ class LlamaNeuronApp(ExtensionApp):
         help="Keep one local worker with torch already imported, so the next local deploy starts in about "
         "a second (costs ~350 MB of memory while idle).",
     ).tag(config=True)
+    local_max_queue = Int(
+        DEFAULT_LOCAL_MAX_QUEUE,
+        min=1,
+        help="Local mode: requests each endpoint keeps waiting beyond its rolling batch; more are answered "
+        "429 EndpointBusy with Retry-After.",
+    ).tag(config=True)
     max_upload_mb = Float(
         200.0, help="Largest dataset file a user may upload from the browser, in MB (larger: 413)."
     ).tag(config=True)
@@ -94,6 +100,7 @@ class LlamaNeuronApp(ExtensionApp):
             aws_executor_workers=self.aws_executor_workers,
             local_torch_threads=self.local_torch_threads,
             local_standby_worker=self.local_standby_worker,
+            local_max_queue=self.local_max_queue,
             max_upload_mb=self.max_upload_mb,
         )
 

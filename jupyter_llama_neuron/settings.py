@@ -8,6 +8,12 @@ from typing import Literal
 
 BackendChoice = Literal["auto", "sagemaker", "local"]
 
+# Requests a local endpoint keeps waiting for a rolling-batch slot; the next one is refused (429 EndpointBusy
+# with Retry-After). SmolLM2 on a busy 2-core machine took ~2.4 s per 64-token answer at rolling batch 4 (~9 s
+# at batch 1), so 32 waiting is already a minute or more of work: a deeper queue only lets requests run into
+# their client's timeout (the Python client's is 120 s) instead of telling them to retry.
+DEFAULT_LOCAL_MAX_QUEUE = 32
+
 
 @dataclass(frozen=True)
 class ExtensionSettings:
@@ -25,4 +31,5 @@ class ExtensionSettings:
     aws_executor_workers: int = 4
     local_torch_threads: int = 1
     local_standby_worker: bool = True  # keep one pre-imported worker for the next local deploy
+    local_max_queue: int = DEFAULT_LOCAL_MAX_QUEUE  # per local endpoint, beyond its rolling batch
     max_upload_mb: float = 200.0  # streamed dataset uploads larger than this are refused (413)

@@ -487,6 +487,9 @@ class LocalEndpoints:
             # Rolling batch size = how many generations run at once; tensor parallelism has no local meaning.
             "--concurrency",
             str(max(1, int(config.get("max_rolling_batch_size", 1)))),
+            # Requests waiting beyond the rolling batch; the next one is a 429 (worker_protocol.worker_error).
+            "--max-queue",
+            str(max(1, int(self._settings.local_max_queue))),
             "--threads",
             str(threads),
             "--dtype",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
+from ...settings import DEFAULT_LOCAL_MAX_QUEUE
 from .generation import (
     GenerationPlan,
     GenerationRequestError,
@@ -26,9 +27,9 @@ from .generation import (
 )
 from .incremental_decoder import IncrementalDecoder
 
-# A queue this deep is many minutes of work on a laptop; beyond it the request is refused instead of letting
-# memory grow without bound (SageMaker answers an overloaded endpoint with a throttling error too).
-DEFAULT_MAX_QUEUE = 256
+# Beyond the queue a request is refused at once (the server answers 429 with Retry-After) instead of waiting
+# past its client's timeout; the server passes LlamaNeuronApp.local_max_queue (settings.py says why 32).
+DEFAULT_MAX_QUEUE = DEFAULT_LOCAL_MAX_QUEUE
 RECENT_KEPT = 64
 
 class ProtocolWriter:
@@ -132,7 +133,8 @@ class Scheduler:
                         "event": "error",
                         "code": "Busy",
                         "message": f"The endpoint is busy: {len(self._queue)} requests are already waiting.",
-                        "hint": "Retry in a moment, or deploy with a larger rolling batch size.",
+                        "hint": "Retry in a moment. A larger rolling batch size (deploy again) or "
+                        "LlamaNeuronApp.local_max_queue lets more requests in.",
                     }
                 )
                 return
@@ -182,6 +184,7 @@ class Scheduler:
                 "completed": self.completed,
                 "cancelled": self.cancelled,
                 "concurrency": self._concurrency,
+                "max_queue": self._max_queue,
                 "recent": list(self._recent),
             }
 

@@ -1,7 +1,7 @@
 """A local "endpoint": one subprocess that loads a Hugging Face Llama-architecture model and generates.
 
     python -m jupyter_llama_neuron.backends.local.worker --model DIR --n-positions N \
-        --concurrency B --threads 1
+        --concurrency B --threads 1 --max-queue Q
 
 Protocol: JSON lines. stdout carries only protocol lines (fd 1 is redirected to stderr so library prints
 cannot corrupt it); logs go to stderr.
@@ -16,10 +16,13 @@ cannot corrupt it); logs go to stderr.
              {"id", "event": "done", "generated_text", "tokens_out", "finish_reason", "latency_s", "ttft_s",
               "queue_s", "prompt_tokens", "capped_by_context", "truncated_tokens"}
              {"id", "event": "error", "message", "code", "hint"}
-             {"id", "event": "stats", "active", "queued", "max_active", "completed", "cancelled", "recent"}
+             {"id", "event": "stats", "active", "queued", "max_active", "completed", "cancelled",
+              "concurrency", "max_queue", "recent"}
 
 Every generate request ends with exactly one ``done`` or ``error``. At most ``--concurrency`` generations run
-at once (the deployment's max_rolling_batch_size); the rest wait in a bounded FIFO queue. By default they run
+at once (the deployment's max_rolling_batch_size); the rest wait in a FIFO queue of at most ``--max-queue``
+(LlamaNeuronApp.local_max_queue), beyond which a request is refused at once with a ``Busy`` error (which the
+server answers as 429 EndpointBusy with Retry-After, before any byte of a stream). By default they run
 as rows of one continuously batched loop on one thread (``local/batching.py``, which says why);
 ``--scheduler threads`` runs one ``generate`` per request in its own thread instead. The worker exits
 when stdin closes, so it never outlives the server that started it.
@@ -125,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=1, help="generations running at once")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     parser.add_argument("--dtype", choices=["auto", "float32", "bfloat16"], default="float32")
-    parser.add_argument("--max-queue", type=int, default=DEFAULT_MAX_QUEUE)
+    parser.add_argument(
+        "--max-queue", type=int, default=DEFAULT_MAX_QUEUE, help="requests waiting beyond --concurrency"
+    )
     parser.add_argument(
         "--scheduler",
         choices=["batch", "threads"],
