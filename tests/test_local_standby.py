@@ -97,7 +97,7 @@ async def test_the_backend_hands_the_next_deploy_to_its_standby_and_a_restart_st
     tmp_path: Path,
     tiny_model_dir: Path,  # noqa: F811
 ) -> None:
-    settings = make_settings(tmp_path, tiny_model_dir, local_standby_worker=True)
+    settings = make_settings(tmp_path, tiny_model_dir, local_standby_worker=True, local_max_queue=5)
     first = LocalBackend(settings, FakeCatalog())
     second: LocalBackend | None = None
     next_standby: int | None = None
@@ -114,6 +114,7 @@ async def test_the_backend_hands_the_next_deploy_to_its_standby_and_a_restart_st
         warm = await wait_for_status(first, "warm", "InService")
         assert warm.extra["pid"] == standby_pid
         assert warm.extra["worker"]["n_positions"] == 256
+        assert (await first.worker_stats("warm"))["max_queue"] == 5  # the server's settings reach it too
         cmdline = _cmdline(standby_pid)
         assert b"jupyter_llama_neuron.backends.local.standby" in cmdline
         assert not any(arg.startswith(b"--endpoint=") for arg in cmdline)
