@@ -74,7 +74,8 @@ class EndpointInvocationsHandler(ApiHandler):
     async def _stream(self, events: AsyncGenerator[InvocationEvent, None]) -> None:
         try:
             # Validation errors come out of the first step, before any byte of the stream is sent, so they
-            # still answer as ordinary JSON errors with their status.
+            # still answer as ordinary JSON errors with their status. So does a full local queue: the worker
+            # refuses the request before any token (a 429 with Retry-After, tests/test_queue_limit.py).
             first = await anext(events)
             self.set_status(200)
             self.set_header("Content-Type", EVENT_STREAM_TYPE)
