@@ -259,29 +259,46 @@ def prompt_values(plan: NotebookPlan, *, system_prompt: bool) -> dict[str, Any]:
     return {"prompts": list(plan.prompts), "parameters": plan.parameters, "system_prompt": system_prompt}
 
 
-def compare_code(
-    calls: str, endpoints: list[tuple[str, str]], a: str, b: str, *, chat_a: bool, chat_b: bool, **values: Any
+def _compare_code(
+    plan: NotebookPlan,
+    calls: str,
+    endpoints: list[tuple[str, str]],
+    a: str,
+    b: str,
+    chats: tuple[bool, bool],
+    system_prompt: bool,
 ) -> NotebookNode:
     """The compare table's cell: ``endpoints`` are assigned first, then each prompt goes to ``a`` and ``b``
     through the flavour's ``answer`` macro (``calls``)."""
-    values.update(calls=calls, endpoints=endpoints, a=a, b=b, chat_a=chat_a, chat_b=chat_b)
-    return code("compare.py.j2", "compare", **values)
+    return code(
+        "compare.py.j2",
+        "compare",
+        calls=calls,
+        endpoints=endpoints,
+        a=a,
+        b=b,
+        chat_a=chats[0],
+        chat_b=chats[1],
+        **prompt_values(plan, system_prompt=system_prompt),
+    )
+
+
+def compare_endpoints(plan: NotebookPlan, calls: str, *, system_prompt: bool) -> NotebookNode:
+    """The compare notebook's table: the same prompts to its two endpoints."""
+    a, b = plan.endpoints
+    endpoints = [("ENDPOINT_A", a.name), ("ENDPOINT_B", b.name)]
+    return _compare_code(plan, calls, endpoints, "ENDPOINT_A", "ENDPOINT_B", (a.chat, b.chat), system_prompt)
 
 
 def compare_with_base(plan: NotebookPlan, calls: str, *, system_prompt: bool) -> list[NotebookNode]:
     """The train notebook's last step: the same prompts to the base and the fine-tuned endpoint."""
+    endpoints = [("BASE_ENDPOINT", plan.base_endpoint or "")]
     return [
         md(
             "## Compare with the base model\n\n"
             f"The same prompts go to the base endpoint `{plan.base_endpoint}` and to the fine-tuned one."
         ),
-        compare_code(
-            calls,
-            [("BASE_ENDPOINT", plan.base_endpoint or "")],
-            "BASE_ENDPOINT",
-            "FT_ENDPOINT_NAME",
-            chat_a=plan.chat,
-            chat_b=plan.chat,
-            **prompt_values(plan, system_prompt=system_prompt),
+        _compare_code(
+            plan, calls, endpoints, "BASE_ENDPOINT", "FT_ENDPOINT_NAME", (plan.chat, plan.chat), system_prompt
         ),
     ]

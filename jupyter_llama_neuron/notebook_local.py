@@ -9,7 +9,7 @@ from nbformat.notebooknode import NotebookNode
 from .notebook_cells import (
     NotebookPlan,
     code,
-    compare_code,
+    compare_endpoints,
     compare_with_base,
     deployment_config,
     endpoint_name_values,
@@ -178,15 +178,7 @@ def local_notebook(plan: NotebookPlan) -> list[NotebookNode]:
         cells += [title_markdown(plan, f"compare {a.name} and {b.name} (local mode)"), *_local_setup(plan)]
         cells += [
             md(f"## Compare\n\nThe same prompts and parameters go to `{a.name}` and `{b.name}`."),
-            compare_code(
-                CALLS,
-                [("ENDPOINT_A", a.name), ("ENDPOINT_B", b.name)],
-                "ENDPOINT_A",
-                "ENDPOINT_B",
-                chat_a=a.chat,
-                chat_b=b.chat,
-                **prompt_values(plan, system_prompt=False),
-            ),
+            compare_endpoints(plan, CALLS, system_prompt=False),
         ]
     else:  # cleanup
         cells += [

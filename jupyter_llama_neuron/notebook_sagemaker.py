@@ -26,7 +26,7 @@ from .notebook_cells import (
     EndpointRef,
     NotebookPlan,
     code,
-    compare_code,
+    compare_endpoints,
     compare_with_base,
     cost_markdown,
     deployment_config,
@@ -208,15 +208,7 @@ def _sm_compare(plan: NotebookPlan, a: EndpointRef, b: EndpointRef) -> list[Note
             f"The same prompts and parameters go to `{a.name}` ({a.display_name}) and `{b.name}` "
             f"({b.display_name}); the answers are shown side by side."
         ),
-        compare_code(
-            CALLS,
-            [("ENDPOINT_A", a.name), ("ENDPOINT_B", b.name)],
-            "ENDPOINT_A",
-            "ENDPOINT_B",
-            chat_a=a.chat,
-            chat_b=b.chat,
-            **prompt_values(plan, system_prompt=a.chat or b.chat),
-        ),
+        compare_endpoints(plan, CALLS, system_prompt=a.chat or b.chat),
     ]
 
 

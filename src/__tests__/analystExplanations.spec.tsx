@@ -20,7 +20,7 @@ import {
   query,
   servicesWith,
   type
-} from './analystHarness';
+} from './panelHarness';
 import { MODELS, RULES } from './fixtures';
 
 describe('Defect 2: why Send is off, with the Parameters section collapsed', () => {

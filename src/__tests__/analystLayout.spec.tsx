@@ -18,7 +18,7 @@ import {
   nameOf,
   query,
   servicesWith
-} from './analystHarness';
+} from './panelHarness';
 import { MODELS } from './fixtures';
 
 function trainingJob(extra: Partial<ITrainingJob>): ITrainingJob {

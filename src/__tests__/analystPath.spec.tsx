@@ -24,7 +24,7 @@ import {
   query,
   request,
   servicesWith
-} from './analystHarness';
+} from './panelHarness';
 import { card13b, MODELS } from './fixtures';
 
 describe('The path: the Playground opened by "Try this" or a ready endpoint', () => {

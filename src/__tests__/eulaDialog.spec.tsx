@@ -5,7 +5,7 @@
 import React, { act } from 'react';
 
 import { EulaDialog } from '../components/EulaDialog';
-import { byTestId, click, mount, servicesWith } from './analystHarness';
+import { byTestId, click, mount, servicesWith } from './panelHarness';
 import { card13b, MODELS } from './fixtures';
 
 describe('Defect 1: the licence dialog is a real modal', () => {

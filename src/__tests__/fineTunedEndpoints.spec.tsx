@@ -13,7 +13,7 @@ import {
   mount,
   servicesWith,
   TUNED_EP
-} from './analystHarness';
+} from './panelHarness';
 import { card13b, MODELS } from './fixtures';
 
 describe('Defect 5: fine-tuned endpoints are told apart', () => {

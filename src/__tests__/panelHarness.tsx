@@ -1,7 +1,7 @@
 /**
- * Mounting panel components for the analyst specs (the path to a first answer and the defects an analyst
- * trips on): services over a list of endpoints and a scripted stream, typing, clicking, finding by test id.
- * Importing it also clears localStorage before each test and empties the page after each.
+ * Mounting panel components for the Playground, Compare and analyst specs: services over a list of endpoints
+ * and a scripted stream, typing, clicking, finding by test id. Importing it also clears localStorage before
+ * each test and empties the page after each.
  */
 import { nullTranslator } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
@@ -42,7 +42,10 @@ export const TUNED_EP = endpoint('tiny-ft-1', 'InService', {
   training_job: 'tiny-ft-1'
 });
 
-export function answer(text: string, extra: Partial<IInvocationResult> = {}) {
+export function answer(
+  text: string,
+  extra: Partial<IInvocationResult> = {}
+): IInvocationResult {
   return {
     generated_text: text,
     tokens_out: 4,
