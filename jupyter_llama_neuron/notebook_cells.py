@@ -1,7 +1,9 @@
 """The example notebooks' plan and the cell builders both flavours share.
 
-Every value that reaches generated Python source goes through ``literal()`` (``pprint``/``repr``), so any user
-text (prompts with quotes, braces, backslashes or newlines) stays a string literal and can never become code.
+Every code cell is a Jinja2 template under ``notebook_templates/`` (``code(template, role, **values)``), and
+every value that reaches generated Python source goes through the templates' ``literal`` filter (``repr``),
+so any user text (prompts with quotes, braces, backslashes or newlines) stays a string literal and can never
+become code.
 Markdown only ever carries validated names (model ids, endpoint and job names, instance types) and catalog
 facts; user text such as prompts or dataset URIs appears in code cells only.
 
@@ -11,8 +13,7 @@ Two flavours share the outline of each notebook, each built in its own module:
   names (``sdk``): v3 (``ModelBuilder``/``ModelTrainer.from_jumpstart_config``) or v2 (``JumpStartModel``,
   ``JumpStartEstimator``, ``Predictor``); the first code cell checks the kernel's SDK major and says what to
   do when it differs. It needs nothing from this package (the Llama 2 chat template is defined in the
-  notebook). The SDK-specific code cells are Jinja2 templates (``notebook_templates/``), rendered with the
-  ``literal`` filter.
+  notebook).
 * ``local`` (``notebook_local``): the same steps through ``jupyter_llama_neuron.client.LlamaNeuronClient``,
   which drives the extension's local backend over the running Jupyter server's REST API.
 
@@ -25,7 +26,6 @@ cells by purpose.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -143,8 +143,9 @@ def md(text: str) -> NotebookNode:
     return cell
 
 
-def code(source: str, role: str) -> NotebookNode:
-    cell: NotebookNode = _V4.new_code_cell(source.strip("\n"))
+def code(template: str, role: str, /, **values: Any) -> NotebookNode:
+    """A code cell rendered from ``notebook_templates/<template>``: generated code lives only in templates."""
+    cell: NotebookNode = _V4.new_code_cell(render(template, **values).strip("\n"))
     cell.metadata[METADATA_KEY] = {"role": role}
     return cell
 
@@ -156,56 +157,12 @@ def price_text(price: float | None, label: str) -> str:
 
 
 # The Llama 2 chat template, as notebook code (kept equal to ``chat_template.render_llama2`` by a test).
-CHAT_TEMPLATE_SOURCE = r'''
-import re
-
-# Meta's Llama 2 chat format (as in meta-llama/llama's chat_completion). A template marker typed inside a
-# message gets a zero-width space after its first character, so it cannot end a turn.
-_LLAMA2_MARKERS = re.compile(r"\[/?INST\]|<</?SYS>>|</?s>", re.IGNORECASE)
-
-
-def render_llama2(messages):
-    """[{"role": "system"|"user"|"assistant", "content": str}, ...] -> the prompt string the endpoint takes.
-
-    An optional system message first, then user/assistant turns alternating, ending with the user's turn."""
-    texts = [
-        _LLAMA2_MARKERS.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], m["content"]).strip()
-        for m in messages
-    ]
-    if messages[0]["role"] == "system":
-        texts = [f"<<SYS>>\n{texts[0]}\n<</SYS>>\n\n{texts[1]}", *texts[2:]]
-    users, answers = texts[0::2], texts[1::2]
-    parts = [f"<s>[INST] {user} [/INST] {answer} </s>" for user, answer in zip(users[:-1], answers)]
-    parts.append(f"<s>[INST] {users[-1]} [/INST]")
-    return "".join(parts)
-
-
-def chat_prompt(prompt, system_prompt=None):
-    """One user message (after an optional system prompt) in the Llama 2 chat template."""
-    messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
-    return render_llama2(messages + [{"role": "user", "content": prompt}])
-'''
+CHAT_TEMPLATE = "sagemaker/chat_template.py.j2"
+CHAT_TEMPLATE_SOURCE = render(CHAT_TEMPLATE)
 
 
 # ------------------------------------------------------------------------------------------------------------
 # Shared markdown
-
-
-def compare_with_base(
-    plan: NotebookPlan, compare_source: Callable[[NotebookPlan, str, str, bool, bool], str]
-) -> list[NotebookNode]:
-    """The train notebook's last step: the same prompts to the base and the fine-tuned endpoint."""
-    return [
-        md(
-            "## Compare with the base model\n\n"
-            f"The same prompts go to the base endpoint `{plan.base_endpoint}` and to the fine-tuned one."
-        ),
-        code(
-            f"BASE_ENDPOINT = {literal(plan.base_endpoint)}\n"
-            + compare_source(plan, "BASE_ENDPOINT", "FT_ENDPOINT_NAME", plan.chat, plan.chat),
-            "compare",
-        ),
-    ]
 
 
 def title_markdown(plan: NotebookPlan, what: str) -> NotebookNode:
@@ -289,17 +246,59 @@ def deployment_config(plan: NotebookPlan) -> DeploymentConfig:
     return plan.config
 
 
-def endpoint_name_source(plan: NotebookPlan, suffix: str = "") -> str:
-    """The requested endpoint name, else ``<model>[-suffix]-<UTC time>`` computed when the cell runs (so
-    running the notebook again creates a new endpoint instead of colliding with the first)."""
-    if plan.endpoint_name:
-        return literal(plan.endpoint_name)
-    base = f"{plan.short_name}{suffix}"[:47].rstrip("-")
-    return f"{literal(base + '-')} + time.strftime('%Y%m%d-%H%M%S', time.gmtime())"
+def endpoint_name_values(plan: NotebookPlan, suffix: str = "") -> dict[str, Any]:
+    """What ``macros.endpoint_name`` takes: the requested name, else the base of a timestamped one."""
+    return {
+        "endpoint_name": plan.endpoint_name,
+        "name_base": f"{plan.short_name}{suffix}"[:47].rstrip("-"),
+    }
 
 
-def prompt_cells_source(plan: NotebookPlan, *, chat: bool) -> str:
-    lines = [f"PROMPTS = {literal(list(plan.prompts))}", f"PARAMETERS = {literal(plan.parameters)}"]
-    if chat:
-        lines.append('SYSTEM_PROMPT = None  # e.g. "Answer in one sentence."')
-    return "\n".join(lines)
+def prompt_values(plan: NotebookPlan, *, system_prompt: bool) -> dict[str, Any]:
+    """What ``prompts.py.j2`` takes."""
+    return {"prompts": list(plan.prompts), "parameters": plan.parameters, "system_prompt": system_prompt}
+
+
+def _compare_code(
+    plan: NotebookPlan,
+    calls: str,
+    endpoints: list[tuple[str, str]],
+    a: str,
+    b: str,
+    chats: tuple[bool, bool],
+    system_prompt: bool,
+) -> NotebookNode:
+    """The compare table's cell: ``endpoints`` are assigned first, then each prompt goes to ``a`` and ``b``
+    through the flavour's ``answer`` macro (``calls``)."""
+    return code(
+        "compare.py.j2",
+        "compare",
+        calls=calls,
+        endpoints=endpoints,
+        a=a,
+        b=b,
+        chat_a=chats[0],
+        chat_b=chats[1],
+        **prompt_values(plan, system_prompt=system_prompt),
+    )
+
+
+def compare_endpoints(plan: NotebookPlan, calls: str, *, system_prompt: bool) -> NotebookNode:
+    """The compare notebook's table: the same prompts to its two endpoints."""
+    a, b = plan.endpoints
+    endpoints = [("ENDPOINT_A", a.name), ("ENDPOINT_B", b.name)]
+    return _compare_code(plan, calls, endpoints, "ENDPOINT_A", "ENDPOINT_B", (a.chat, b.chat), system_prompt)
+
+
+def compare_with_base(plan: NotebookPlan, calls: str, *, system_prompt: bool) -> list[NotebookNode]:
+    """The train notebook's last step: the same prompts to the base and the fine-tuned endpoint."""
+    endpoints = [("BASE_ENDPOINT", plan.base_endpoint or "")]
+    return [
+        md(
+            "## Compare with the base model\n\n"
+            f"The same prompts go to the base endpoint `{plan.base_endpoint}` and to the fine-tuned one."
+        ),
+        _compare_code(
+            plan, calls, endpoints, "BASE_ENDPOINT", "FT_ENDPOINT_NAME", (plan.chat, plan.chat), system_prompt
+        ),
+    ]

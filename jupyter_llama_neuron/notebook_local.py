@@ -1,6 +1,6 @@
 """The local flavour of the example notebooks: the same steps through
 ``jupyter_llama_neuron.client.LlamaNeuronClient``, which drives the extension's local backend over the running
-Jupyter server's REST API."""
+Jupyter server's REST API. Its code cells are the Jinja2 templates in ``notebook_templates/local/``."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from nbformat.notebooknode import NotebookNode
 from .notebook_cells import (
     NotebookPlan,
     code,
+    compare_endpoints,
     compare_with_base,
     deployment_config,
-    endpoint_name_source,
+    endpoint_name_values,
     eula_markdown,
-    literal,
     md,
-    prompt_cells_source,
+    prompt_values,
     title_markdown,
 )
+
+CALLS = "local/calls.py.j2"
 
 
 def _local_setup(plan: NotebookPlan) -> list[NotebookNode]:
@@ -28,29 +30,19 @@ def _local_setup(plan: NotebookPlan) -> list[NotebookNode]:
             "`LlamaNeuronClient(base_url=..., token=...)`, or the `JUPYTER_SERVER_URL` and `JUPYTER_TOKEN` "
             "environment variables) and calls the extension's REST API, so the local backend does the work."
         ),
-        code(
-            """
-from jupyter_llama_neuron.client import LlamaNeuronClient
-
-client = LlamaNeuronClient()
-print(client.status()["label"])
-""",
-            "setup",
-        ),
+        code("local/setup.py.j2", "setup"),
     ]
 
 
 def _local_eula(plan: NotebookPlan) -> list[NotebookNode]:
     return [
         eula_markdown(plan),
-        code(f"client.accept_eula({literal(plan.model_id)})", "eula"),
+        code("local/eula.py.j2", "eula", model_id=plan.model_id),
     ]
 
 
 def _local_deploy(plan: NotebookPlan, *, fine_tuned: bool = False) -> list[NotebookNode]:
     config = deployment_config(plan)
-    name_var = "FT_ENDPOINT_NAME" if fine_tuned else "ENDPOINT_NAME"
-    job = "JOB_NAME" if fine_tuned else "None"
     return [
         md(
             ("## Deploy the fine-tuned model\n\n" if fine_tuned else "## Deploy\n\n")
@@ -61,18 +53,13 @@ def _local_deploy(plan: NotebookPlan, *, fine_tuned: bool = False) -> list[Noteb
             "endpoint is InService."
         ),
         code(
-            f"""
-import time
-
-MODEL_ID = {literal(plan.model_id)}
-CONFIG = {literal(config.to_json())}
-{name_var} = {endpoint_name_source(plan, "-ft" if fine_tuned else "")}
-
-client.deploy(MODEL_ID, config=CONFIG, endpoint_name={name_var}, training_job={job})
-endpoint = client.wait({name_var})
-print(endpoint["name"], endpoint["status"], "-", endpoint["serving_label"])
-""",
+            "local/deploy.py.j2",
             "deploy",
+            model_id=plan.model_id,
+            config=config.to_json(),
+            name_var="FT_ENDPOINT_NAME" if fine_tuned else "ENDPOINT_NAME",
+            job="JOB_NAME" if fine_tuned else "None",
+            **endpoint_name_values(plan, "-ft" if fine_tuned else ""),
         ),
     ]
 
@@ -84,33 +71,14 @@ def _local_invoke(plan: NotebookPlan, endpoint_expr: str, *, chat: bool) -> list
         if chat
         else 'Base models continue text: completion-style prompts work best ("The capital of France is").'
     )
-    call = (
-        "client.invoke(ENDPOINT, messages=messages, parameters=PARAMETERS)"
-        if chat
-        else "client.invoke(ENDPOINT, inputs=prompt, parameters=PARAMETERS)"
-    )
-    messages = (
-        '    messages = ([{"role": "system", "content": SYSTEM_PROMPT}] if SYSTEM_PROMPT else []) + [\n'
-        '        {"role": "user", "content": prompt}\n    ]\n'
-        if chat
-        else ""
-    )
     return [
         md("## Invoke\n\nThe prompts and parameters chosen in the panel. " + explain),
         code(
-            f"""
-ENDPOINT = {endpoint_expr}
-{prompt_cells_source(plan, chat=chat)}
-
-for prompt in PROMPTS:
-{messages}    answer = {call}
-    print("Prompt:", prompt)
-    print("Answer:", answer["generated_text"])
-    tokens, seconds, finish = answer["tokens_out"], answer["latency_s"], answer["finish_reason"]
-    print(f"({{tokens}} tokens in {{seconds}} s, finish: {{finish}})")
-    print()
-""",
+            "local/invoke.py.j2",
             "invoke",
+            endpoint=endpoint_expr,
+            chat=chat,
+            **prompt_values(plan, system_prompt=chat),
         ),
     ]
 
@@ -124,10 +92,7 @@ def _local_playground(endpoint_expr: str, *, chat: bool) -> list[NotebookNode]:
             "top_p and do_sample). It uses the same REST API as the panel; run the clean-up cell when you "
             "are done."
         ),
-        code(
-            f"from jupyter_llama_neuron.widgets import Playground\n\nPlayground({endpoint_expr})",
-            "interactive",
-        ),
+        code("local/playground.py.j2", "interactive", endpoint=endpoint_expr),
     ]
 
 
@@ -138,46 +103,12 @@ def _local_cleanup(endpoint_expr: str, *, guarded: bool) -> list[NotebookNode]:
                 "## Clean up\n\nThis notebook did not create the endpoint, so it only deletes it when you "
                 "set `DELETE_ENDPOINT = True`."
             ),
-            code(
-                "DELETE_ENDPOINT = False\n\nif DELETE_ENDPOINT:\n"
-                f'    client.delete({endpoint_expr})\n    print("Deleted", {endpoint_expr})\n'
-                'else:\n    print("Kept the endpoint: set DELETE_ENDPOINT = True to delete it.")',
-                "cleanup",
-            ),
+            code("local/cleanup.py.j2", "cleanup", endpoint=endpoint_expr, guarded=True),
         ]
     return [
         md("## Clean up\n\nStop the local worker and forget the endpoint."),
-        code(f'client.delete({endpoint_expr})\nprint("Deleted", {endpoint_expr})', "cleanup"),
+        code("local/cleanup.py.j2", "cleanup", endpoint=endpoint_expr, guarded=False),
     ]
-
-
-def _local_compare_source(plan: NotebookPlan, a: str, b: str, chat_a: bool, chat_b: bool) -> str:
-    def call(endpoint: str, chat: bool) -> str:
-        if chat:
-            return (
-                f'client.invoke({endpoint}, messages=[{{"role": "user", "content": prompt}}], '
-                'parameters=PARAMETERS)["generated_text"]'
-            )
-        return f'client.invoke({endpoint}, inputs=prompt, parameters=PARAMETERS)["generated_text"]'
-
-    return f"""
-from IPython.display import Markdown, display
-
-PROMPTS = {literal(list(plan.prompts))}
-PARAMETERS = {literal(plan.parameters)}
-
-
-def cell(text):
-    return " ".join(str(text).split()).replace("|", "\\\\|")
-
-
-rows = [f"| Prompt | {{cell({a})}} | {{cell({b})}} |", "| --- | --- | --- |"]
-for prompt in PROMPTS:
-    answer_a = {call(a, chat_a)}
-    answer_b = {call(b, chat_b)}
-    rows.append(f"| {{cell(prompt)}} | {{cell(answer_a)}} | {{cell(answer_b)}} |")
-display(Markdown("\\n".join(rows)))
-"""
 
 
 def _local_train(plan: NotebookPlan) -> list[NotebookNode]:
@@ -190,45 +121,28 @@ def _local_train(plan: NotebookPlan) -> list[NotebookNode]:
                 "are the ones chosen in the panel (the panel's job page explains what each means locally)."
             ),
             code(
-                f"""
-MODEL_ID = {literal(plan.model_id)}
-DATASET_URI = {literal(plan.dataset_uri)}
-DATASET_FORMAT = {literal(plan.dataset_format)}
-HYPERPARAMETERS = {literal(plan.hyperparameters)}
-TRAINING_INSTANCE_TYPE = {literal(plan.training_instance_type)}
-
-job = client.train(
-    MODEL_ID,
-    dataset_uri=DATASET_URI,
-    dataset_format=DATASET_FORMAT,
-    hyperparameters=HYPERPARAMETERS,
-    instance_type=TRAINING_INSTANCE_TYPE,
-)
-JOB_NAME = job["name"]
-print("Started training job", JOB_NAME)
-""",
+                "local/train.py.j2",
                 "train",
+                model_id=plan.model_id,
+                dataset_uri=plan.dataset_uri,
+                dataset_format=plan.dataset_format,
+                hyperparameters=plan.hyperparameters,
+                training_instance_type=plan.training_instance_type,
             ),
         ]
     else:
         cells += [
             md(f"## The training job\n\nThe job `{plan.training_job}` was started from the panel."),
-            code(f"MODEL_ID = {literal(plan.model_id)}\nJOB_NAME = {literal(plan.training_job)}", "train"),
+            code("local/training_job.py.j2", "train", model_id=plan.model_id, training_job=plan.training_job),
         ]
     cells += [
         md(
             "## Watch the training job\n\n"
             "The status, secondary status and the loss curve, refreshed in the background until the job ends."
         ),
-        code(
-            "from jupyter_llama_neuron.widgets import TrainingMonitor\n\nTrainingMonitor(JOB_NAME)",
-            "monitor",
-        ),
+        code("local/monitor.py.j2", "monitor"),
         md("## Wait for the training job"),
-        code(
-            'job = client.wait_training(JOB_NAME)\nprint(JOB_NAME, job["status"], job["output_model"])',
-            "wait_training",
-        ),
+        code("local/wait_training.py.j2", "wait_training"),
     ]
     cells += _local_deploy(plan, fine_tuned=True)
     return cells
@@ -246,7 +160,7 @@ def local_notebook(plan: NotebookPlan) -> list[NotebookNode]:
             title_markdown(plan, f"prompt the endpoint {plan.endpoint_name} (local mode)"),
             *_local_setup(plan),
         ]
-        cells += [code(f"ENDPOINT_NAME = {literal(plan.endpoint_name)}", "endpoint")]
+        cells += [code("endpoint.py.j2", "endpoint", endpoint_name=plan.endpoint_name)]
         cells += _local_invoke(plan, "ENDPOINT_NAME", chat=plan.chat)
         cells += _local_playground("ENDPOINT_NAME", chat=plan.chat)
         cells += _local_cleanup("ENDPOINT_NAME", guarded=True)
@@ -254,7 +168,7 @@ def local_notebook(plan: NotebookPlan) -> list[NotebookNode]:
         cells += [title_markdown(plan, "fine-tune, deploy and compare (local mode)"), *_local_setup(plan)]
         cells += _local_eula(plan) + _local_train(plan)
         if plan.base_endpoint:
-            cells += compare_with_base(plan, _local_compare_source)
+            cells += compare_with_base(plan, CALLS, system_prompt=False)
         else:
             cells += _local_invoke(plan, "FT_ENDPOINT_NAME", chat=plan.chat)
         cells += _local_playground("FT_ENDPOINT_NAME", chat=plan.chat)
@@ -264,23 +178,13 @@ def local_notebook(plan: NotebookPlan) -> list[NotebookNode]:
         cells += [title_markdown(plan, f"compare {a.name} and {b.name} (local mode)"), *_local_setup(plan)]
         cells += [
             md(f"## Compare\n\nThe same prompts and parameters go to `{a.name}` and `{b.name}`."),
-            code(
-                f"ENDPOINT_A = {literal(a.name)}\nENDPOINT_B = {literal(b.name)}\n"
-                + _local_compare_source(plan, "ENDPOINT_A", "ENDPOINT_B", a.chat, b.chat),
-                "compare",
-            ),
+            compare_endpoints(plan, CALLS, system_prompt=False),
         ]
     else:  # cleanup
         cells += [
             title_markdown(plan, f"delete the endpoint {plan.endpoint_name} (local mode)"),
             *_local_setup(plan),
         ]
-        cells += [
-            code(
-                f"ENDPOINT_NAME = {literal(plan.endpoint_name)}\n"
-                'print(ENDPOINT_NAME, client.endpoint(ENDPOINT_NAME)["status"])',
-                "endpoint",
-            )
-        ]
+        cells += [code("local/endpoint_status.py.j2", "endpoint", endpoint_name=plan.endpoint_name)]
         cells += _local_cleanup("ENDPOINT_NAME", guarded=False)
     return cells

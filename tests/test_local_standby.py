@@ -13,7 +13,7 @@ from typing import IO, Any, cast
 import pytest
 
 from jupyter_llama_neuron.backends.local.backend import LocalBackend
-from tests.test_local_backend import (
+from tests.local_backend_helpers import (
     FakeCatalog,
     config,
     make_settings,

@@ -1,12 +1,8 @@
-import { nullTranslator } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
-import { MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
-import { ApiRequestError, IApiClient } from '../api/client';
+import { ApiRequestError } from '../api/client';
 import {
-  IEndpoint,
   IInvocationRequest,
   IInvocationResult,
   IStreamHandlers
@@ -14,119 +10,25 @@ import {
 import { CompareView } from '../components/CompareView';
 import { EndpointRow } from '../components/EndpointRow';
 import { PlaygroundView } from '../components/PlaygroundView';
-import { IPanelServices, PanelContext } from '../context';
-import { EndpointsModel } from '../models/endpointsModel';
 import { PanelNavigator } from '../models/panelNavigator';
-import { PanelSettings } from '../models/panelSettings';
-import { endpoint, MODELS, trainingJobsFor, RULES } from './fixtures';
+import { endpoint, MODELS } from './fixtures';
+import {
+  answer,
+  BASE_EP,
+  byTestId,
+  CHAT_EP,
+  click,
+  mount,
+  query,
+  servicesWith,
+  StreamFn,
+  type
+} from './panelHarness';
 
-(
-  globalThis as unknown as { IS_REACT_ACT_ENVIRONMENT: boolean }
-).IS_REACT_ACT_ENVIRONMENT = true;
-
-type StreamFn = (
-  name: string,
-  body: IInvocationRequest,
-  handlers?: IStreamHandlers,
-  signal?: AbortSignal
-) => Promise<IInvocationResult>;
-
-const BASE_EP = endpoint('base-ep', 'InService');
-const CHAT_EP = endpoint('chat-ep', 'InService', {
-  model_id: MODELS[1].id,
-  model_display_name: MODELS[1].display_name
-});
 const CREATING_EP = endpoint('new-ep', 'Creating');
-
-function answer(
-  text: string,
-  extra: Partial<IInvocationResult> = {}
-): IInvocationResult {
-  return {
-    generated_text: text,
-    tokens_out: 4,
-    latency_s: 2,
-    ttft_s: 0.25,
-    finish_reason: 'eos',
-    streamed: true,
-    sagemaker_payload: { inputs: text, parameters: {} },
-    ...extra
-  };
-}
-
-async function servicesWith(
-  list: IEndpoint[],
-  stream: StreamFn
-): Promise<IPanelServices> {
-  const endpoints = new EndpointsModel({
-    source: {
-      listEndpoints: async () => ({ endpoints: list }),
-      getEndpoint: async name =>
-        list.find(item => item.name === name) ?? list[0]
-    }
-  });
-  await endpoints.refresh();
-  return {
-    api: { streamInvocation: jest.fn(stream) } as unknown as IApiClient,
-    endpoints,
-    rules: RULES,
-    trainingJobs: trainingJobsFor({}),
-    settings: new PanelSettings(),
-    trans: nullTranslator.load('jupyter_llama_neuron'),
-    notifier: null
-  };
-}
-
-async function mount(
-  element: JSX.Element,
-  services: IPanelServices
-): Promise<Widget> {
-  const widget = ReactWidget.create(
-    <PanelContext.Provider value={services}>{element}</PanelContext.Provider>
-  );
-  await act(async () => {
-    Widget.attach(widget, document.body);
-    MessageLoop.sendMessage(widget, Widget.Msg.UpdateRequest);
-  });
-  return widget;
-}
-
-const query = (root: Widget, id: string): HTMLElement | null =>
-  root.node.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-
-const byTestId = (root: Widget, id: string): HTMLElement => {
-  const element = query(root, id);
-  if (!element) {
-    throw new Error(`no ${id}`);
-  }
-  return element;
-};
 
 const all = (root: Widget, id: string): HTMLElement[] =>
   Array.from(root.node.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`));
-
-async function type(element: HTMLElement, value: string): Promise<void> {
-  await act(async () => {
-    const proto =
-      element instanceof HTMLTextAreaElement
-        ? HTMLTextAreaElement.prototype
-        : element instanceof HTMLSelectElement
-          ? HTMLSelectElement.prototype
-          : HTMLInputElement.prototype;
-    Object.getOwnPropertyDescriptor(proto, 'value')?.set?.call(element, value);
-    element.dispatchEvent(
-      new Event(element instanceof HTMLSelectElement ? 'change' : 'input', {
-        bubbles: true
-      })
-    );
-  });
-}
-
-async function click(element: HTMLElement): Promise<void> {
-  await act(async () => {
-    element.click();
-  });
-}
 
 /** A stream the test finishes by hand. */
 function manualStream() {
@@ -167,10 +69,6 @@ function manualStream() {
     }
   };
 }
-
-beforeEach(() => {
-  window.localStorage.clear();
-});
 
 describe('PlaygroundView (prompt mode)', () => {
   it('lists only InService endpoints and streams the answer token by token', async () => {
