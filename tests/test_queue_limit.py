@@ -17,7 +17,7 @@ from jupyter_llama_neuron.errors import TooManyRequests
 from jupyter_llama_neuron.settings import DEFAULT_LOCAL_MAX_QUEUE, ExtensionSettings
 
 from .openapi_contract import assert_matches
-from .test_invocations import (
+from .invocation_client import (
     BASE,
     assert_stream,
     deploy,
