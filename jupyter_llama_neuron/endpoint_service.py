@@ -18,6 +18,7 @@ from .backend_selection import BackendProvider
 from .backends.base import Backend, BackendFacts, DeploymentConfig, Endpoint, EndpointRequest
 from .billing import endpoint_cost
 from .catalog import Catalog, describe_config, short_model_name
+from .endpoint_actions import check_restart, endpoint_actions
 from .endpoint_activity import ActivityTracker
 from .errors import ApiError, BadRequest, Conflict
 from .eula import EulaStore
@@ -91,6 +92,7 @@ class EndpointService:
             "cost_so_far": endpoint_cost(endpoint, price, now),
             "last_invoked_at": iso(endpoint.last_invoked_at),
             "typical_minutes": self.catalog.typical_minutes(instance_type or "", local=not facts.bills),
+            "actions": endpoint_actions(endpoint.status, facts.restarts_failed_endpoints),
             **self.activity.fields(endpoint, facts, now),
         }
 
@@ -114,6 +116,15 @@ class EndpointService:
         # Token mappings stay: a late retry of the create that made this endpoint must not recreate it.
         await backend.delete_endpoint(name)
         return {"name": name, "deleted": True}
+
+    async def restart(self, name: str) -> dict[str, Any]:
+        """A Failed endpoint started again with the same model and configuration (202, Creating); 409 when
+        it is not Failed or the backend cannot restart endpoints (``endpoint_actions``)."""
+        check_resource_name(name, "Endpoint name")
+        backend = await self.backends.get()
+        endpoint = await backend.describe_endpoint(name)
+        check_restart(name, endpoint.status, backend.facts.restarts_failed_endpoints)
+        return self.view(await backend.restart_endpoint(name), backend.facts)
 
     # --- create ---------------------------------------------------------------------------------------------
 

@@ -87,6 +87,12 @@ class FakeBackend:
         if self.endpoints.pop(name, None) is None:
             raise NotFound(f"No endpoint {name}.")
 
+    async def restart_endpoint(self, name: str) -> Endpoint:
+        self.calls.append(("restart_endpoint", name))
+        endpoint = await self.describe_endpoint(name)
+        endpoint.status, endpoint.failure_reason = "Creating", None
+        return endpoint
+
     async def invoke(self, name: str, payload: dict[str, Any]) -> InvocationResult:
         self.calls.append(("invoke", (name, payload)))
         return self.result

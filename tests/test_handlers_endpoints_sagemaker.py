@@ -190,7 +190,9 @@ async def test_a_new_server_lists_endpoints_created_before(
     assert aws_emulator.client("sagemaker").describe_endpoint(EndpointName="not-ours")
 
 
-async def test_failed_endpoint_shows_its_reason(jp_fetch: Any, aws_emulator: AwsEmulator) -> None:
+async def test_failed_endpoint_shows_its_reason(
+    jp_fetch: Any, aws_emulator: AwsEmulator, aws_calls: CallRecorder
+) -> None:
     await accept_eula(jp_fetch)
     aws_emulator.state.endpoint_creating_polls = 0
     code, _created = await deploy(jp_fetch, endpoint_name="fail-no-capacity")
@@ -200,6 +202,13 @@ async def test_failed_endpoint_shows_its_reason(jp_fetch: Any, aws_emulator: Aws
     assert endpoint["status"] == "Failed"
     assert endpoint["failure_reason"] == aws_emulator.state.failure_reason
     assert endpoint["cost_so_far"] == 0.0
+    # SageMaker allows only DeleteEndpoint on a Failed endpoint: no restart is offered, and asking is a 409.
+    assert endpoint["actions"] == []
+    aws_calls.clear()
+    code, refused = await call(jp_fetch, "POST", "endpoints", "fail-no-capacity", "restart")
+    assert (code, refused["error"]["code"]) == (409, "RestartUnsupported"), refused
+    assert "Delete it" in refused["error"]["hint"]
+    assert not [op for op in aws_calls.operations() if op.startswith(("Create", "Update", "Delete"))]
 
 
 async def test_status_reports_the_account(jp_fetch: Any, aws_emulator: AwsEmulator) -> None:
@@ -327,3 +336,6 @@ async def test_unknown_endpoint_is_404(jp_fetch: Any) -> None:
     assert body["error"]["code"] == "EndpointNotFound"
     code, body = await call(jp_fetch, "DELETE", "endpoints", "nobody-home")
     assert code == 404
+    code, body = await call(jp_fetch, "POST", "endpoints", "nobody-home", "restart")
+    assert code == 404
+    assert body["error"]["code"] == "EndpointNotFound"

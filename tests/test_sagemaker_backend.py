@@ -256,7 +256,7 @@ async def test_status_goes_from_creating_to_in_service(
 
 
 async def test_failed_endpoint_carries_its_failure_reason(
-    backend: SageMakerBackend, aws_emulator: AwsEmulator
+    backend: SageMakerBackend, aws_emulator: AwsEmulator, aws_calls: CallRecorder
 ) -> None:
     aws_emulator.state.failure_reason = "Ran out of ml.inf2.xlarge capacity."
     await backend.create_endpoint(request("fail-capacity"))
@@ -268,6 +268,15 @@ async def test_failed_endpoint_carries_its_failure_reason(
     assert failed.failure_reason == "Ran out of ml.inf2.xlarge capacity."
     listed = {endpoint.name: endpoint for endpoint in await backend.list_endpoints()}
     assert listed["fail-capacity"].failure_reason == "Ran out of ml.inf2.xlarge capacity."
+    # SageMaker allows only DeleteEndpoint on a Failed endpoint: no restart, and nothing is sent to try one.
+    assert backend.facts.restarts_failed_endpoints is False
+    aws_calls.clear()
+    with pytest.raises(Conflict) as refused:
+        await backend.restart_endpoint("fail-capacity")
+    assert refused.value.code == "RestartUnsupported"
+    assert not [op for op in aws_calls.operations() if not op.startswith(("Describe", "List"))]
+    with pytest.raises(NotFound):
+        await backend.restart_endpoint("does-not-exist")
 
 
 async def test_list_survives_a_restart_and_ignores_foreign_endpoints(

@@ -228,6 +228,9 @@ class BackendFacts:
     dataset_uri_kind: Literal["s3", "file"]
     # Training jobs report step progress ({step, of}) and what each hyperparameter means here.
     reports_training_steps: bool
+    # A Failed endpoint can be started again in place with the same model and configuration (local: a new
+    # worker); SageMaker allows only DeleteEndpoint on a Failed endpoint.
+    restarts_failed_endpoints: bool
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,12 @@ class Backend(Protocol):
 
     async def delete_endpoint(self, name: str) -> None:
         """Delete endpoint, endpoint config and model together. ``errors.NotFound`` when absent."""
+        ...
+
+    async def restart_endpoint(self, name: str) -> Endpoint:
+        """Start a Failed endpoint again with the same model and configuration (Creating, then InService).
+        ``errors.NotFound`` when absent; ``errors.Conflict`` when it is not Failed or when this backend cannot
+        restart endpoints (``facts.restarts_failed_endpoints`` is False)."""
         ...
 
     async def invoke(self, name: str, payload: dict[str, Any]) -> InvocationResult:

@@ -1,4 +1,5 @@
-"""``/endpoints``: list, create (202), describe, delete and invoke (JSON or server-sent events)."""
+"""``/endpoints``: list, create (202), describe, delete, restart (202) and invoke (JSON or server-sent
+events)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ class EndpointHandler(ApiHandler):
     @web.authenticated
     async def delete(self, name: str) -> None:
         self.send_json(await self.services.endpoints.delete(name))
+
+
+class EndpointRestartHandler(ApiHandler):
+    @web.authenticated
+    async def post(self, name: str) -> None:
+        self.send_json(await self.services.endpoints.restart(name), status=202)
 
 
 EVENT_STREAM_TYPE = "text/event-stream; charset=utf-8"

@@ -6,7 +6,12 @@ from typing import Any
 
 from .cost_guard import CostGuardHandler, EndpointAutoDeleteHandler, EndpointKeepHandler
 from .datasets import DatasetPreflightHandler, DatasetsHandler, DatasetUploadsHandler
-from .endpoints import EndpointHandler, EndpointInvocationsHandler, EndpointsHandler
+from .endpoints import (
+    EndpointHandler,
+    EndpointInvocationsHandler,
+    EndpointRestartHandler,
+    EndpointsHandler,
+)
 from .evaluations import (
     EvaluationExportHandler,
     EvaluationHandler,
@@ -34,6 +39,7 @@ ROUTES: list[tuple[str, Any]] = [
     (r"/endpoints", EndpointsHandler),
     (rf"/endpoints/{RESOURCE_NAME}", EndpointHandler),
     (rf"/endpoints/{RESOURCE_NAME}/invocations", EndpointInvocationsHandler),
+    (rf"/endpoints/{RESOURCE_NAME}/restart", EndpointRestartHandler),
     (rf"/endpoints/{RESOURCE_NAME}/auto-delete", EndpointAutoDeleteHandler),
     (rf"/endpoints/{RESOURCE_NAME}/keep", EndpointKeepHandler),
     (r"/sagemaker-payload", SageMakerPayloadHandler),

@@ -220,6 +220,7 @@ export function endpoint(
     keep_until: null,
     deletes_at: null,
     warning: false,
+    actions: [],
     ...extra
   };
 }

@@ -42,6 +42,7 @@ import {
   getEndpoint,
   keepEndpoint,
   listEndpoints,
+  restartEndpoint,
   setEndpointAutoDelete
 } from './endpoints';
 import {
@@ -91,6 +92,8 @@ export interface IApiClient {
   createEndpoint(body: ICreateEndpointRequest): Promise<IEndpoint>;
   getEndpoint(name: string): Promise<IEndpoint>;
   deleteEndpoint(name: string): Promise<IDeleteEndpointResponse>;
+  /** Start a Failed endpoint again (only when its `actions` include `restart`). */
+  restartEndpoint(name: string): Promise<IEndpoint>;
   invokeEndpoint(
     name: string,
     body: IInvocationRequest
@@ -138,6 +141,7 @@ export function createApiClient(
     createEndpoint: body => createEndpoint(settings, body),
     getEndpoint: name => getEndpoint(settings, name),
     deleteEndpoint: name => deleteEndpoint(settings, name),
+    restartEndpoint: name => restartEndpoint(settings, name),
     invokeEndpoint: (name, body) => invokeEndpoint(settings, name, body),
     renderSageMakerPayload: body => renderSageMakerPayload(settings, body),
     streamInvocation: (name, body, handlers, signal) =>

@@ -47,6 +47,19 @@ export function deleteEndpoint(
   );
 }
 
+/** `POST /endpoints/{name}/restart`: start a Failed endpoint again (202, Creating); only offered when its
+ * `actions` include `restart`. */
+export function restartEndpoint(
+  settings: ServerConnection.ISettings,
+  name: string
+): Promise<IEndpoint> {
+  return requestApi<IEndpoint>(
+    settings,
+    `/endpoints/${segment(name)}/restart`,
+    { method: 'POST' }
+  );
+}
+
 /** `GET /cost-guard`: hourly burn, idle times, auto-delete warnings and deletions. */
 export function getCostGuard(
   settings: ServerConnection.ISettings

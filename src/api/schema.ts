@@ -137,6 +137,28 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/endpoints/{name}/restart': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: components['parameters']['EndpointName'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start a Failed endpoint again with the same model and configuration (Creating, then InService).
+     * @description Offered only where the endpoint's actions include "restart": a Failed endpoint in local mode (its worker crashed, was killed or could not load) gets a new worker. SageMaker allows only DeleteEndpoint on a Failed endpoint, so there every restart is a 409 RestartUnsupported. A 409 EndpointNotFailed when the endpoint is not Failed.
+     */
+    post: operations['restartEndpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/endpoints/{name}/auto-delete': {
     parameters: {
       query?: never;
@@ -843,6 +865,8 @@ export type components = {
       deletes_at: string | null;
       /** @description The deletion is near (within the warning period). */
       warning: boolean;
+      /** @description What can be done to it besides deleting, decided by the server from its status and backend: "restart" (POST /endpoints/{name}/restart) for a Failed endpoint in local mode. */
+      actions: 'restart'[];
     };
     /**
      * @description SageMaker's EndpointStatus values (botocore sagemaker service-2.json); local mode uses the same words.
@@ -1806,6 +1830,33 @@ export interface operations {
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       429: components['responses']['TooManyRequests'];
+      503: components['responses']['Unavailable'];
+    };
+  };
+  restartEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: components['parameters']['EndpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Restarting (status Creating); poll the endpoint until it is InService or Failed. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Endpoint'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
       503: components['responses']['Unavailable'];
     };
   };

@@ -14,6 +14,7 @@ import { formatCost } from '../models/deployForm';
 import { ageSeconds, isTransitional } from '../models/endpointStatus';
 import { formatDateTime, formatDuration } from '../models/format';
 import { OpenNotebookButton } from './OpenNotebookButton';
+import { RestartEndpointButton } from './RestartEndpointButton';
 import { TryItBox } from './TryItBox';
 
 export interface IEndpointRowProps {
@@ -42,12 +43,14 @@ export interface IEndpointAutoDeleteProps {
 /**
  * One endpoint: model, status (spinner and elapsed vs typical time while creating, SageMaker's reason when
  * failed), instance, age, price and cost so far, what serves it; Delete; Try it and Open in playground
- * when InService.
+ * when InService; Restart when the server offers it (a Failed local endpoint).
  */
 export function EndpointRow(props: IEndpointRowProps): JSX.Element {
   const { trans } = usePanelServices();
   const { endpoint, now } = props;
   const [tryOpen, setTryOpen] = useState(false);
+  // When Restart was clicked here: while it is Creating again, the elapsed time counts from then.
+  const [restartedAt, setRestartedAt] = useState<number | null>(null);
   const busy = isTransitional(endpoint.status);
   const age = ageSeconds(endpoint, now);
   const local = endpoint.backend === 'local';
@@ -103,7 +106,18 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
               {endpoint.status}
             </span>
           </span>
-          {endpoint.status === 'Creating' && (
+          {endpoint.status === 'Creating' && restartedAt !== null && (
+            <span
+              className="jp-LlamaNeuron-muted"
+              data-testid="llama-neuron-endpoint-elapsed"
+            >
+              {trans.__(
+                'restarting, %1 elapsed',
+                formatDuration(Math.max(0, (now - restartedAt) / 1000), trans)
+              )}
+            </span>
+          )}
+          {endpoint.status === 'Creating' && restartedAt === null && (
             <span
               className="jp-LlamaNeuron-muted"
               data-testid="llama-neuron-endpoint-elapsed"
@@ -301,6 +315,10 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
             })}
           />
         )}
+        <RestartEndpointButton
+          endpoint={endpoint}
+          onRestarted={() => setRestartedAt(Date.now())}
+        />
         <Button
           small
           className="jp-mod-styled jp-mod-warn"

@@ -45,6 +45,7 @@ class LocalBackend(LocalEndpoints):
         renders_chat=True,
         dataset_uri_kind="file",
         reports_training_steps=True,
+        restarts_failed_endpoints=True,
     )
 
     def __init__(

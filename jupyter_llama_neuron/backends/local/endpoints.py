@@ -229,6 +229,18 @@ class LocalEndpoints:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
+    async def restart_endpoint(self, name: str) -> Endpoint:
+        """A Failed endpoint (its worker crashed, was killed or could not load) gets a new worker."""
+        await self._ensure_recovered()
+        record = self._require_record(name)
+        if record.get("status") != "Failed":
+            raise Conflict(
+                f"Endpoint {name} is {record.get('status')}; only a Failed endpoint can be restarted.",
+                code="EndpointNotFailed",
+            )
+        self._check_memory(Path(str(record.get("model_dir"))))
+        return self._to_endpoint(await self._relaunch(record, why="on request"))
+
     async def invoke(self, name: str, payload: dict[str, Any]) -> InvocationResult:
         done: dict[str, Any] = {}
         async with contextlib.aclosing(self.invoke_stream_events(name, payload, stream=False)) as events:
@@ -377,7 +389,9 @@ class LocalEndpoints:
             reason = f" ({record['failure_reason']})" if record.get("failure_reason") else ""
             raise Conflict(
                 f"Endpoint {name} is {status}{reason}, not InService.",
-                hint="Wait until it is InService." if status == "Creating" else "Delete it and deploy again.",
+                hint="Wait until it is InService."
+                if status == "Creating"
+                else "Restart it in Resources, or delete it and deploy again.",
             )
         worker = self._workers.get(name)
         if worker is None or not worker.alive:
@@ -595,13 +609,19 @@ class LocalEndpoints:
             for record in self.records.all():
                 if record.get("status") not in ACTIVE_STATUSES or record["name"] in self._workers:
                     continue
-                name = record["name"]
-                # Take ownership first, so the old server (if it still runs at all) stops writing to it.
-                self.records.update(
-                    name, owner=self._owner, status="Creating", failure_reason=None, phase="restarting"
-                )
-                await self._kill_stale(record)
-                self.records.update(name, pid=None, pid_start=None)
-                self._log.info("jupyter_llama_neuron: relaunching local endpoint %s after a restart", name)
-                self._start_launch(name)
+                await self._relaunch(record, why="after a server restart")
             self._recovered = True
+
+    async def _relaunch(self, record: Mapping[str, Any], *, why: str) -> dict[str, Any]:
+        """Creating (phase "restarting") → a new worker for the same record: same model and configuration.
+        The status changes before the first await, so a second relaunch of the same record sees Creating."""
+        name = str(record["name"])
+        # Take ownership first, so the old server (if it still runs at all) stops writing to it.
+        updated = self.records.update(
+            name, owner=self._owner, status="Creating", failure_reason=None, phase="restarting"
+        )
+        await self._kill_stale(record)
+        self.records.update(name, pid=None, pid_start=None)
+        self._log.info("jupyter_llama_neuron: relaunching local endpoint %s %s", name, why)
+        self._start_launch(name)
+        return updated if updated is not None else dict(record)

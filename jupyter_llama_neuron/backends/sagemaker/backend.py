@@ -14,7 +14,7 @@ from typing import IO, Any, TypeVar
 
 import boto3
 
-from ...errors import ApiError, NotFound
+from ...errors import ApiError, Conflict, NotFound
 from ...settings import ExtensionSettings
 from ..base import (
     BackendFacts,
@@ -50,6 +50,7 @@ class SageMakerBackend:
         renders_chat=False,
         dataset_uri_kind="s3",
         reports_training_steps=False,
+        restarts_failed_endpoints=False,
     )
 
     def __init__(
@@ -101,6 +102,18 @@ class SageMakerBackend:
 
     async def delete_endpoint(self, name: str) -> None:
         await self.endpoints.delete_endpoint(name)
+
+    async def restart_endpoint(self, name: str) -> Endpoint:
+        # SageMaker has no restart: "DeleteEndpoint is the only operation that can be performed on a failed
+        # endpoint" (DescribeEndpoint EndpointStatus, botocore data/sagemaker/2017-07-24/service-2.json;
+        # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html).
+        endpoint = await self.endpoints.describe_endpoint(name)  # NotFound first, as for every other call
+        raise Conflict(
+            f"Endpoint {name} ({endpoint.status}) cannot be restarted: SageMaker allows only deleting a "
+            "Failed endpoint.",
+            hint="Delete it in Resources and deploy the model again.",
+            code="RestartUnsupported",
+        )
 
     async def endpoint_activity(
         self, endpoints: Sequence[Endpoint], start: datetime, end: datetime
