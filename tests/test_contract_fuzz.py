@@ -1,4 +1,4 @@
-"""Contract fuzzing: schemathesis, as a client generated from ``openapi.yaml`` would be, against a real
+"""Contract fuzzing: schemathesis, as a client generated from the contract would be, against a real
 server.
 
 A Jupyter server with the extension runs in a subprocess on 127.0.0.1 (local mode, the tiny model for every
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.openapi_contract import OPENAPI_PATH
+from tests.openapi_contract import openapi
 
 TOKEN = "contract-fuzz-token"
 MAX_EXAMPLES = 6
@@ -120,12 +120,15 @@ def fuzz_server(tmp_path: Path, tiny_model_dir: Path) -> Iterator[str]:
 @pytest.mark.slow
 def test_contract_fuzzing_finds_no_failure(fuzz_server: str, tmp_path: Path) -> None:
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
+    # The contract bundled into one document, as the generated TypeScript client sees it.
+    contract = tmp_path / "openapi.json"
+    contract.write_text(json.dumps(openapi()), encoding="utf-8")
     command = [
         st,
         "--config-file",
         str(Path(__file__).parent / "schemathesis.toml"),
         "run",
-        str(OPENAPI_PATH),
+        str(contract),
         "--url",
         f"{fuzz_server}/llama-neuron/api/v1",
         "-H",

@@ -357,7 +357,8 @@ def test_missing_tokenizer_file_falls_back_to_a_labelled_estimate(tmp_path: Any)
 def test_piecewise_counts_equal_encoding_whole_texts() -> None:
     counter = load_token_counter()
     rng = random.Random(5)
-    source = (Path(__file__).parents[1] / "jupyter_llama_neuron" / "openapi.yaml").read_text(encoding="utf-8")
+    contract = Path(__file__).parents[1] / "jupyter_llama_neuron" / "openapi"
+    source = "".join(path.read_text(encoding="utf-8") for path in sorted(contract.rglob("*.yaml")))
     texts = [
         source[start : start + rng.randrange(0, 1500)]
         for start in (rng.randrange(len(source)) for _ in range(300))

@@ -1,4 +1,4 @@
-"""The route table (relative to ``/llama-neuron/api/v1``); kept in sync with ``openapi.yaml`` by a test."""
+"""The route table (relative to ``/llama-neuron/api/v1``); a test keeps it in sync with ``openapi/``."""
 
 from __future__ import annotations
 

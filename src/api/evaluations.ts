@@ -1,5 +1,5 @@
 /**
- * Typed client for `/evaluations` (openapi.yaml, tag `evaluations`): start, list, describe, stop and delete
+ * Typed client for `/evaluations` (`openapi/paths/evaluations.yaml`): start, list, describe, stop and delete
  * evaluations, download a report's export, write its notebook.
  */
 import { URLExt } from '@jupyterlab/coreutils';

@@ -1,4 +1,4 @@
-// Generated from jupyter_llama_neuron/openapi.yaml by `jlpm build:api-types`: do not edit by hand.
+// Generated from jupyter_llama_neuron/openapi/ by `jlpm build:api-types`: do not edit by hand.
 export type paths = {
   '/status': {
     parameters: {

@@ -1,7 +1,7 @@
 /**
  * Names for the REST JSON shapes of `/llama-neuron/api/v1`.
  *
- * The shapes themselves are generated from `jupyter_llama_neuron/openapi.yaml` into `./schema.ts`
+ * The shapes themselves are generated from `jupyter_llama_neuron/openapi/` into `./schema.ts`
  * (`jlpm build:api-types`; CI fails when it is stale): to change a shape, change the contract.
  * Keys are the server's (snake_case).
  */
