@@ -12,10 +12,11 @@ import os
 import sys
 from typing import Any
 
-from transformers import modeling_utils
+from transformers import modeling_utils as _modeling_utils
 
 from jupyter_llama_neuron.backends.local import convert
 
+modeling_utils: Any = _modeling_utils  # safe_save_file is imported there, not exported
 _real_save = modeling_utils.safe_save_file
 
 
@@ -27,5 +28,5 @@ def save_on_a_filling_disk(tensors: Any, filename: str, *args: Any, **kwargs: An
 
 
 if __name__ == "__main__":
-    modeling_utils.safe_save_file = save_on_a_filling_disk  # type: ignore[assignment]
+    modeling_utils.safe_save_file = save_on_a_filling_disk
     sys.exit(convert.main())
