@@ -165,6 +165,26 @@ class AwsEmulator:
         with STATE.lock:
             STATE.errors.append(InjectedError(operation, code, message or code, status, times, extra))
 
+    def inject_storm(
+        self, operations: tuple[str, ...], kind: str = "throttling", *, times: int | None = None
+    ) -> None:
+        """A storm on each of ``operations``: its next ``times`` requests (None: all) fail as AWS fails under
+        load. ``kind`` "throttling": SageMaker's ThrottlingException (HTTP 400, "Rate exceeded");
+        "internal": InternalFailure (500); "unavailable": ServiceUnavailable (503). Shapes: botocore's
+        sagemaker and sagemaker-runtime service models (docs/aws-fidelity.md, "Retries")."""
+        code, message, status = {
+            "throttling": ("ThrottlingException", "Rate exceeded", 400),
+            "internal": ("InternalFailure", "An internal failure occurred.", 500),
+            "unavailable": ("ServiceUnavailable", "The service is unavailable. Try your call again.", 503),
+        }[kind]
+        for operation in operations:
+            self.inject_error(operation, code, message, status=status, times=times)
+
+    def attempts(self, operation: str, name: str = "") -> int:
+        """HTTP requests received for ``operation`` (on endpoint ``name``), retries included."""
+        with STATE.lock:
+            return STATE.attempts.get((operation, name), 0)
+
     def create_plain_endpoint(self, name: str, tags: list[dict[str, str]] | None = None) -> None:
         """An endpoint created directly with boto3 (not by the extension) - by default untagged."""
         sm = self.client("sagemaker")
