@@ -254,3 +254,19 @@ async def test_a_5xx_storm_at_the_start_of_a_stream_is_a_clear_503(
     assert aws_emulator.attempts("InvokeEndpointWithResponseStream", ENDPOINTS[1]) == (
         aws_errors.BOTOCORE_MAX_ATTEMPTS
     )
+
+
+async def test_a_model_not_ready_429_is_not_retried_and_answers_429_with_retry_after(
+    jp_fetch: Any, aws_emulator: AwsEmulator, deployed: list[str]
+) -> None:
+    # A modeled 429 that is not a throttling code: botocore leaves it to the caller (docs/aws-fidelity.md).
+    aws_emulator.inject_error(
+        "InvokeEndpoint", "ModelNotReadyException", "The model is still loading.", status=429, times=None
+    )
+    body = {"inputs": "not ready", "parameters": {"max_new_tokens": 4}}
+    code, answer, headers = await rest(jp_fetch, "POST", "endpoints", ENDPOINTS[2], "invocations", body=body)
+    assert code == 429, answer
+    assert answer["error"]["code"] == "ModelNotReadyException"
+    assert "InvokeEndpoint" in answer["error"]["message"]
+    assert int(headers["Retry-After"]) >= 1
+    assert aws_emulator.attempts("InvokeEndpoint", ENDPOINTS[2]) == 1

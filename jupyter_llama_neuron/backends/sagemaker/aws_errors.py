@@ -311,6 +311,14 @@ def _translate_client_error(
             status=status if status and 400 <= status < 500 else 424,
             details=details,
         )
+    if status == 429:  # e.g. the runtime's ModelNotReadyException, which botocore does not retry
+        return TooManyRequests(
+            f"{operation} was refused for now ({code}): {message}",
+            hint="Wait a few seconds and try again; the endpoint is not ready for this request yet.",
+            code=code,
+            retry_after_s=10,
+            details=details,
+        )
     if status is not None and 400 <= status < 500:
         return ApiError(
             f"{code}: {message}",
