@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_llama_neuron.backends.local import model_store
+from jupyter_llama_neuron.backends.local import model_store, trainer, training
 from jupyter_llama_neuron.backends.local.convert import MARKER_FILE, TMP_PREFIX
 from tests.tiny_model import tiny_model_dir  # noqa: F401  (session fixture)
 
@@ -196,3 +196,58 @@ async def test_a_full_disk_while_writing_an_endpoint_record_leaves_no_corrupt_re
     monkeypatch.undo()
     assert (await rest(jp_fetch, "GET", "endpoints", "rec-a"))[1]["status"] == "InService"
     await rest(jp_fetch, "DELETE", "endpoints", "rec-a")
+
+
+async def test_a_disk_that_fills_while_saving_a_fine_tuned_model_fails_clearly_and_the_next_run_works(
+    jp_fetch: Any,
+    llama_services: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tiny_model_dir: Path,  # noqa: F811
+) -> None:
+    llama_services.eula.accept(MODEL, "analyst")
+    rows = [{"instruction": f"Say {i}.", "context": "", "response": f"{i}."} for i in range(16)]
+    code, stored = await rest(
+        jp_fetch,
+        "POST",
+        "datasets",
+        body={
+            "filename": "say.jsonl",
+            "content": "".join(json.dumps(row) + "\n" for row in rows),
+            "dataset_format": "instruction",
+        },
+    )
+    assert code == 201, stored
+    body = {
+        "model_id": MODEL,
+        "dataset_uri": stored["uri"],
+        "dataset_format": "instruction",
+        "hyperparameters": {"max_steps": 2, "per_device_train_batch_size": 8, "max_input_length": 128},
+        "instance_type": "ml.trn1.32xlarge",
+    }
+
+    async def train(name: str) -> dict[str, Any]:
+        code, job = await rest(jp_fetch, "POST", "training-jobs", body={**body, "job_name": name})
+        assert code == 202, job
+        deadline = time.monotonic() + 600
+        while job["status"] == "InProgress":
+            assert time.monotonic() < deadline, job
+            await asyncio.sleep(0.5)
+            code, job = await rest(jp_fetch, "GET", "training-jobs", name)
+        return dict(job)
+
+    # The real trainer in its subprocess, whose merged-model weights write hits ENOSPC halfway.
+    monkeypatch.setattr(training, "TRAINER_MODULE", "tests.disk_full_train")
+    failed = await train("full-ft")
+    assert failed["status"] == "Failed", failed
+    reason = failed["failure_reason"]
+    job_dir = Path(llama_services.settings.data_dir) / "local" / "training" / "full-ft"
+    for words in ("is full", "Free disk space", "nothing was kept", str(job_dir)):
+        assert words in reason, reason
+    assert not (job_dir / "merged").exists()
+    assert [p.name for p in job_dir.iterdir() if p.name.startswith(".tmp-")] == []
+    assert failed["can_deploy"] is False
+
+    monkeypatch.setattr(training, "TRAINER_MODULE", trainer.TRAINER_MODULE)
+    done = await train("room-ft")
+    assert done["status"] == "Completed", done
+    assert (Path(done["output_model"]) / "config.json").is_file()
