@@ -23,7 +23,10 @@ What the patch adds to moto 5.2.5:
 * InvokeEndpointWithResponseStream returns real AWS event-stream frames (``PayloadPart``) built from the
   same result queue as InvokeEndpoint (``/moto-api/static/sagemaker/endpoint-results``).
 * Server-side error injection per operation (``inject_error``), rendered in the service's wire protocol;
-  ``inject_quota`` renders SageMaker's ResourceLimitExceeded for an instance type.
+  ``inject_quota`` renders SageMaker's ResourceLimitExceeded for an instance type; ``inject_storm`` makes
+  operations throttle (ThrottlingException, 400) or fail (InternalFailure 500, ServiceUnavailable 503);
+  ``attempts(operation, endpoint)`` counts the HTTP requests received, botocore's retries included;
+  ``state.stream_failure`` ends a response stream with an exception event (InternalStreamFailure, ...).
 * Strict where AWS is strict (sources in ``docs/aws-fidelity.md``): a job's MetricDefinitions are kept
   and its metrics published to CloudWatch under ``TrainingJobName`` in ``/aws/sagemaker/TrainingJobs``
   (instance metrics under ``Host``); ``deny`` withholds an IAM action (S3 answers a bare "Access Denied";

@@ -49,9 +49,12 @@ T = TypeVar("T")
 # timeouts. Throttling is retried again here, THROTTLE_ATTEMPTS rounds in all, because a burst of UI polls
 # from several browser tabs can exceed SageMaker's per-account API rate for a few seconds and a longer wait
 # than botocore's clears it. The SageMaker SDK's calls (deploy) use the same clients and are not retried as
-# a whole (``aws_errors``). So one call sends at most ``max_requests(...)``: 12 throttled, 3 on a 5xx.
+# a whole (``aws_errors``). So one call sends at most ``max_requests(...)``: 6 throttled, 3 on a 5xx. Two
+# rounds, not more: each round holds a pool thread while it sleeps, and every extra request adds to the load
+# that made AWS throttle (20 UI requests in a long storm: 4 rounds took 41 s and 180 requests, 2 rounds 21 s
+# and 120).
 BOTOCORE_MAX_ATTEMPTS = 3
-THROTTLE_ATTEMPTS = 4
+THROTTLE_ATTEMPTS = 2
 THROTTLE_BASE_DELAY_S = 0.5
 # botocore's standard backoff: rand(0, 1) * min(scale * 2^(attempt-1), 20 s), scale 1 s when throttled.
 BOTOCORE_MAX_BACKOFF_S = 20.0
