@@ -32,7 +32,7 @@ from .dataset_preflight import (
     error_report,
     run_preflight,
 )
-from .errors import ApiError, BadRequest, NotFound
+from .errors import ApiError, BadRequest, InsufficientStorage, NotFound
 from .prompt_template import parse_template
 from .resource_rules import safe_filename, whole_number
 from .settings import ExtensionSettings
@@ -125,11 +125,6 @@ class Upload:
     @property
     def aborted(self) -> bool:
         return self._file is None
-
-
-class InsufficientStorage(ApiError):
-    status = 507
-    code = "InsufficientStorage"
 
 
 def storage_failed(err: OSError) -> InsufficientStorage:

@@ -78,3 +78,10 @@ class TooManyRequests(ApiError):
 class ServiceUnavailable(ApiError):
     status = 503
     code = "ServiceUnavailable"
+
+
+class InsufficientStorage(ApiError):
+    """The server's disk is full (ENOSPC) or over quota: free space, then try again."""
+
+    status = 507
+    code = "InsufficientStorage"

@@ -23,7 +23,10 @@ What the patch adds to moto 5.2.5:
 * InvokeEndpointWithResponseStream returns real AWS event-stream frames (``PayloadPart``) built from the
   same result queue as InvokeEndpoint (``/moto-api/static/sagemaker/endpoint-results``).
 * Server-side error injection per operation (``inject_error``), rendered in the service's wire protocol;
-  ``inject_quota`` renders SageMaker's ResourceLimitExceeded for an instance type.
+  ``inject_quota`` renders SageMaker's ResourceLimitExceeded for an instance type; ``inject_storm`` makes
+  operations throttle (ThrottlingException, 400) or fail (InternalFailure 500, ServiceUnavailable 503);
+  ``attempts(operation, endpoint)`` counts the HTTP requests received, botocore's retries included;
+  ``state.stream_failure`` ends a response stream with an exception event (InternalStreamFailure, ...).
 * Strict where AWS is strict (sources in ``docs/aws-fidelity.md``): a job's MetricDefinitions are kept
   and its metrics published to CloudWatch under ``TrainingJobName`` in ``/aws/sagemaker/TrainingJobs``
   (instance metrics under ``Host``); ``deny`` withholds an IAM action (S3 answers a bare "Access Denied";
@@ -164,6 +167,26 @@ class AwsEmulator:
         """Make the next ``times`` calls of ``operation`` (e.g. "CreateEndpoint") fail with this AWS error."""
         with STATE.lock:
             STATE.errors.append(InjectedError(operation, code, message or code, status, times, extra))
+
+    def inject_storm(
+        self, operations: tuple[str, ...], kind: str = "throttling", *, times: int | None = None
+    ) -> None:
+        """A storm on each of ``operations``: its next ``times`` requests (None: all) fail as AWS fails under
+        load. ``kind`` "throttling": SageMaker's ThrottlingException (HTTP 400, "Rate exceeded");
+        "internal": InternalFailure (500); "unavailable": ServiceUnavailable (503). Shapes: botocore's
+        sagemaker and sagemaker-runtime service models (docs/aws-fidelity.md, "Retries")."""
+        code, message, status = {
+            "throttling": ("ThrottlingException", "Rate exceeded", 400),
+            "internal": ("InternalFailure", "An internal failure occurred.", 500),
+            "unavailable": ("ServiceUnavailable", "The service is unavailable. Try your call again.", 503),
+        }[kind]
+        for operation in operations:
+            self.inject_error(operation, code, message, status=status, times=times)
+
+    def attempts(self, operation: str, name: str = "") -> int:
+        """HTTP requests received for ``operation`` (on endpoint ``name``), retries included."""
+        with STATE.lock:
+            return STATE.attempts.get((operation, name), 0)
 
     def create_plain_endpoint(self, name: str, tags: list[dict[str, str]] | None = None) -> None:
         """An endpoint created directly with boto3 (not by the extension) - by default untagged."""

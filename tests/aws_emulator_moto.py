@@ -13,10 +13,19 @@ from typing import Any
 
 from tests.aws_emulator_sdk3 import apply_sdk3_patches
 from tests.aws_emulator_state import FAIL_MARKER, STATE
-from tests.aws_emulator_wire import access_denied, payload_part, render_error, resource_arn, split_stream_body
+from tests.aws_emulator_wire import (
+    access_denied,
+    exception_event,
+    payload_part,
+    render_error,
+    resource_arn,
+    split_stream_body,
+)
 from tests.iam_actions import actions_for
 
 _PATCHED = False
+# The runtime names the endpoint in the path (/endpoints/<name>/invocations...), not in a JSON body.
+_RUNTIME_PATH = re.compile(r"/endpoints/([^/]+)/invocations")
 
 
 def apply_moto_patches() -> None:
@@ -277,7 +286,13 @@ def apply_moto_patches() -> None:
         )
         with STATE.lock:
             chunk_bytes = STATE.stream_chunk_bytes
-        frames = b"".join(payload_part(chunk) for chunk in split_stream_body(body, content_type, chunk_bytes))
+            failure = STATE.stream_failure
+        parts = split_stream_body(body, content_type, chunk_bytes)
+        if failure is not None:
+            parts = parts[: failure[2]]
+        frames = b"".join(payload_part(chunk) for chunk in parts)
+        if failure is not None:
+            frames += exception_event(failure[0], failure[1])
         headers = {
             "Content-Type": "application/vnd.amazon.eventstream",
             "X-Amzn-SageMaker-Content-Type": content_type,
@@ -358,6 +373,9 @@ def apply_moto_patches() -> None:
         except ValueError:
             params = {}
         service = self.boto3_service_name
+        named = params.get("EndpointName") if isinstance(params, dict) else None
+        runtime_path = _RUNTIME_PATH.search(str(getattr(self, "path", "") or ""))
+        STATE.count_attempt(operation, str(named or (runtime_path.group(1) if runtime_path else "")))
         resource = resource_arn(service, params if isinstance(params, dict) else {})
         denied = STATE.denial(
             actions_for(service, operation, params if isinstance(params, dict) else {}), resource

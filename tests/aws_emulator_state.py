@@ -54,6 +54,11 @@ class EmulatorState:
     unsearchable: dict[str, int] = field(default_factory=dict)
     # The value each of a training job's metric definitions reports, one datapoint a minute.
     training_metric_values: list[float] = field(default_factory=lambda: [2.5, 1.75, 1.25])
+    # Every HTTP request the emulator received, per (operation, endpoint name or ""): retries included, so a
+    # test sees what AWS would have seen from each of its requests.
+    attempts: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (code, message, after): the response stream sends ``after`` PayloadParts, then this exception event.
+    stream_failure: tuple[str, str, int] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -69,6 +74,12 @@ class EmulatorState:
             self.search_lag = defaults.search_lag
             self.unsearchable.clear()
             self.training_metric_values = defaults.training_metric_values
+            self.attempts.clear()
+            self.stream_failure = None
+
+    def count_attempt(self, operation: str, name: str) -> None:
+        with self.lock:
+            self.attempts[(operation, name)] = self.attempts.get((operation, name), 0) + 1
 
     def take_error(self, operation: str) -> InjectedError | None:
         with self.lock:

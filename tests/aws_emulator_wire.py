@@ -40,6 +40,15 @@ def payload_part(data: bytes) -> bytes:
     )
 
 
+def exception_event(code: str, message: str) -> bytes:
+    """An error inside a 200 response stream (InvokeEndpointWithResponseStream's ModelStreamError and
+    InternalStreamFailure), which botocore raises as ``EventStreamError`` while iterating."""
+    return encode_event(
+        {":message-type": "exception", ":exception-type": code, ":content-type": "application/json"},
+        json.dumps({"Message": message}).encode(),
+    )
+
+
 def split_stream_body(body: str, content_type: str, chunk_bytes: int) -> list[bytes]:
     raw = body.encode()
     if chunk_bytes > 0:

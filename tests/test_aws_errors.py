@@ -221,7 +221,8 @@ def test_throttling_is_retried_with_backoff_then_succeeds(sagemaker: tuple[Any, 
     stubber.add_client_error("list_endpoints", "ThrottlingException", "Rate exceeded", 400)
     stubber.add_response("list_endpoints", {"Endpoints": []})
     sleeps: list[float] = []
-    result = call_aws(client.list_endpoints, {}, sleep=sleeps.append, base_delay_s=0.1)
+    # Three rounds (the default is two) to see the delay double.
+    result = call_aws(client.list_endpoints, {}, sleep=sleeps.append, base_delay_s=0.1, attempts=3)
     assert result["Endpoints"] == []
     assert len(sleeps) == 2
     assert 0.1 <= sleeps[0] <= 0.2

@@ -1748,6 +1748,15 @@ export interface operations {
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       503: components['responses']['Unavailable'];
+      /** @description The data dir's disk has no room for the local model conversion (local mode); free space, then deploy again. */
+      507: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   describeEndpoint: {

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib.util
 import json
 import os
@@ -50,6 +51,12 @@ def find_bundled_gguf() -> Path | None:
         return None
     path = Path(next(iter(spec.submodule_search_locations))) / GGUF_FILE_NAME
     return path if path.is_file() else None
+
+
+def disk_full_text(message: str) -> bool:
+    """Whether an error's text is a full disk: ``OSError`` says "No space left on device", Rust's io says
+    ``StorageFull`` (safetensors writes the weights from Rust)."""
+    return "No space left on device" in message or "StorageFull" in message
 
 
 def temp_dir_for(out_dir: Path, pid: int) -> Path:
@@ -274,8 +281,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except BaseException as exc:  # report every failure on the protocol stream, including SIGTERM
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        # The parent tells a full disk apart by errno (safetensors' Rust writer only says it in words).
+        full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or disk_full_text(message)
         with contextlib.suppress(OSError):  # the parent went away; nothing left to tell
-            progress.emit("error", progress.progress, message)
+            progress.emit("error", progress.progress, message, **({"errno": errno.ENOSPC} if full else {}))
         return 143 if isinstance(exc, SystemExit) else 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from ...errors import ApiError, BadRequest, Conflict, NotFound, ServiceUnavailable
+from ...errors import ApiError, BadRequest, Conflict, InsufficientStorage, NotFound, ServiceUnavailable
 from ...resource_rules import is_resource_name
 from ...settings import ExtensionSettings
 from ...timestamps import iso, parse_time, utc_now
@@ -174,6 +174,7 @@ class LocalEndpoints:
             reason = self.store.stand_in_unavailable_reason()
             if reason:
                 raise ServiceUnavailable(reason, code="LocalModeUnavailable")
+            self.store.check_disk_for_conversion()
         self._check_memory(resolved.path)
         now = utc_now()
         new_record: dict[str, Any] = {
@@ -292,7 +293,10 @@ class LocalEndpoints:
                     yield event
                 elif kind == "done":
                     finished = True
-                    self.records.update(name, last_invoked_at=iso(utc_now()))
+                    try:
+                        self.records.update(name, last_invoked_at=iso(utc_now()))
+                    except InsufficientStorage as exc:  # bookkeeping must not cost the user the answer
+                        self._log.warning("jupyter_llama_neuron: %s", exc.message)
                     yield event
                     return
                 elif kind == "error":

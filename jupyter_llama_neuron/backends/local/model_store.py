@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import importlib.util
 import logging
 import shutil
@@ -26,9 +27,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from ...errors import ServiceUnavailable
+from ...errors import InsufficientStorage, ServiceUnavailable
 from ...settings import ExtensionSettings
-from .convert import GGUF_FILE_NAME, MARKER_FILE, TMP_PREFIX, WHEEL_PACKAGE
+from .convert import GGUF_FILE_NAME, MARKER_FILE, TMP_PREFIX, WHEEL_PACKAGE, disk_full_text
 from .process import json_lines, launch, log_tail, pid_alive, stop
 
 ReadinessState = Literal["missing", "converting", "ready", "unavailable"]
@@ -44,6 +45,9 @@ INSTALL_HINT = (
 SERVE_MODULES = ("torch", "transformers", "safetensors", "tokenizers")
 CONVERT_MODULES = ("gguf",)
 CONVERT_MODULE = "jupyter_llama_neuron.backends.local.convert"
+# The converted folder is 542 MB (538 MB of float32 weights, measured); the temp folder is renamed, not
+# copied, so this plus a margin is all the conversion needs on the data dir's disk.
+CONVERSION_DISK_BYTES = 600 * 1024 * 1024
 
 
 def _module_available(name: str) -> bool:
@@ -271,7 +275,18 @@ class ModelStore:
         )
         self._started_at = time.monotonic()
         await asyncio.to_thread(self._remove_stale_temp_dirs)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            self.check_disk_for_conversion()
+        except InsufficientStorage as exc:
+            self.last_error = exc.message
+            raise
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+            full = self.disk_full(exc.strerror or "")
+            self.last_error = full.message
+            raise full from exc
         log_path = out_dir.parent / f"{STAND_IN_FOLDER}.convert.log"
         process = await launch(
             CONVERT_MODULE,
@@ -303,14 +318,45 @@ class ModelStore:
             )
             return out_dir
         detail = str(final.get("message") or "") or log_tail(log_path) or f"exit code {code}"
-        self.last_error = detail
         self._log.warning("jupyter_llama_neuron: SmolLM2 conversion failed (exit %s): %s", code, detail)
+        if final.get("errno") == errno.ENOSPC or disk_full_text(detail):
+            full = self.disk_full("No space left on device")
+            self.last_error = full.message
+            raise full
+        self.last_error = detail
         raise ServiceUnavailable(
             f"Converting the bundled SmolLM2-135M-Instruct model failed: {detail}",
             code="LocalModelConversionFailed",
             hint=f"The conversion log is {log_path}. It needs about 1.5 GB of free memory and 600 MB of "
             "disk.",
         )
+
+    def free_disk_bytes(self) -> int:
+        """Free bytes on the disk that holds the models folder (its nearest existing ancestor)."""
+        folder = self.models_dir
+        while not folder.exists() and folder.parent != folder:
+            folder = folder.parent
+        return shutil.disk_usage(folder).free
+
+    def disk_full(self, cause: str = "") -> InsufficientStorage:
+        """The full-disk error for the stand-in's conversion; the message alone says what to do, because a
+        Failed endpoint shows only the message."""
+        free_mb = self.free_disk_bytes() // (1024 * 1024)
+        need_mb = CONVERSION_DISK_BYTES // (1024 * 1024)
+        what = f" ({cause})" if cause else ""
+        return InsufficientStorage(
+            f"The disk holding {self.models_dir} is full{what}: converting the bundled "
+            f"SmolLM2-135M-Instruct model needs about {need_mb} MB there and {free_mb} MB is free. Nothing "
+            "was kept. Free disk space there, then deploy again.",
+            hint="Delete files on that disk (old endpoints' logs, uploads, fine-tuned models), or point "
+            "c.LlamaNeuronApp.data_dir at a disk with room.",
+            details={"path": str(self.models_dir), "free_mb": free_mb, "needed_mb": need_mb},
+        )
+
+    def check_disk_for_conversion(self) -> None:
+        """Refuse up front a conversion that cannot fit, rather than fail it 25 s later."""
+        if not self.stand_in_converted() and self.free_disk_bytes() < CONVERSION_DISK_BYTES:
+            raise self.disk_full()
 
     def _remove_stale_temp_dirs(self) -> None:
         """Temp folders of conversions whose process is gone (killed server, power loss) are debris."""

@@ -7,12 +7,14 @@ than a hop to a thread, so they are the one file I/O done on the event loop.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ...errors import InsufficientStorage
 from ...resource_rules import is_resource_name
 from ...timestamps import iso, utc_now
 from ..base import DeploymentConfig
@@ -57,8 +59,19 @@ class EndpointRecords:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(record["name"])
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a reader never sees half a record
+        try:
+            tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, path)  # atomic: a reader never sees half a record
+        except OSError as err:
+            tmp.unlink(missing_ok=True)  # the previous record stays whole; no half-written temp file is left
+            if err.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise InsufficientStorage(
+                    f"The disk holding {self.directory} is full ({err.strerror}): the endpoint's record "
+                    "could not be saved, and its previous state is unchanged. Free disk space there, then "
+                    "try again.",
+                    hint="Delete files on that disk, or point c.LlamaNeuronApp.data_dir at a disk with room.",
+                ) from err
+            raise
 
     def update(self, name: str, *, only_if_owner: bool = False, **changes: Any) -> dict[str, Any] | None:
         record = self.read(name)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import math
 import os
@@ -38,7 +39,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, cast
 
-from .convert import make_4x_compatible
+from .convert import disk_full_text, make_4x_compatible
 
 TRAINER_MODULE = "jupyter_llama_neuron.backends.local.trainer"
 DEFAULT_RESPONSE_MARKER = "### Response:"
@@ -409,6 +410,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1  # the server died; the next one marks the job Failed
     except BaseException as exc:  # every failure is reported on the protocol stream
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or disk_full_text(message):
+            message = (
+                f"The disk holding {final.parent} is full ({message}): the fine-tuned model was not saved "
+                "and nothing was kept. Free disk space there, then start the training again."
+            )
         with contextlib.suppress(ParentGone):
             out.emit("error", message=message)
         return 1

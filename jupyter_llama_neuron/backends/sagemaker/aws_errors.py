@@ -44,10 +44,34 @@ from ...errors import ApiError, NotFound, TooManyRequests
 
 T = TypeVar("T")
 
-# Throttling is retried here, on top of botocore's own (few) retries, because a burst of UI polls from several
-# browser tabs can exceed SageMaker's per-account API rate for a few seconds; a short wait usually clears it.
-THROTTLE_ATTEMPTS = 4
+# The retry budget of one AWS call, in one place (sources: docs/aws-fidelity.md, "Retries"). botocore's
+# standard mode sends at most BOTOCORE_MAX_ATTEMPTS requests (first try included) for throttling, 5xx and
+# timeouts. Throttling is retried again here, THROTTLE_ATTEMPTS rounds in all, because a burst of UI polls
+# from several browser tabs can exceed SageMaker's per-account API rate for a few seconds and a longer wait
+# than botocore's clears it. The SageMaker SDK's calls (deploy) use the same clients and are not retried as
+# a whole (``aws_errors``). So one call sends at most ``max_requests(...)``: 6 throttled, 3 on a 5xx. Two
+# rounds, not more: each round holds a pool thread while it sleeps, and every extra request adds to the load
+# that made AWS throttle (20 UI requests in a long storm: 4 rounds took 41 s and 180 requests, 2 rounds 21 s
+# and 120).
+BOTOCORE_MAX_ATTEMPTS = 3
+THROTTLE_ATTEMPTS = 2
 THROTTLE_BASE_DELAY_S = 0.5
+# botocore's standard backoff: rand(0, 1) * min(scale * 2^(attempt-1), 20 s), scale 1 s when throttled.
+BOTOCORE_MAX_BACKOFF_S = 20.0
+
+
+def max_requests(botocore_attempts: int, *, throttled: bool) -> int:
+    """The most HTTP requests one ``call_aws`` call can send."""
+    return botocore_attempts * (THROTTLE_ATTEMPTS if throttled else 1)
+
+
+def max_call_seconds(botocore_attempts: int, connect_s: float, read_s: float) -> float:
+    """The longest one ``call_aws`` call can take before it answers or fails: every request timing out at
+    connect + read, botocore's longest backoffs (plus the 5 s an x-amz-retry-after may add), and ours."""
+    backoff = sum(min(float(1 << i), BOTOCORE_MAX_BACKOFF_S) + 5.0 for i in range(botocore_attempts - 1))
+    one_round = botocore_attempts * (connect_s + read_s) + backoff
+    ours = sum(THROTTLE_BASE_DELAY_S * ((1 << i) + 1) for i in range(THROTTLE_ATTEMPTS - 1))
+    return THROTTLE_ATTEMPTS * one_round + ours
 
 THROTTLING_CODES = frozenset(
     {
@@ -262,7 +286,7 @@ def _translate_client_error(
         )
     if code in THROTTLING_CODES:
         return TooManyRequests(
-            f"AWS is throttling requests ({code}) and retries did not help: {message}",
+            f"AWS kept throttling {operation} ({code}) through its retries: {message}",
             hint="Wait a minute and try again. Many browser tabs polling the same account add up; if it "
             "persists, ask for a higher SageMaker API rate limit.",
             code="Throttled",
@@ -290,6 +314,14 @@ def _translate_client_error(
             status=status if status and 400 <= status < 500 else 424,
             details=details,
         )
+    if status == 429:  # e.g. the runtime's ModelNotReadyException, which botocore does not retry
+        return TooManyRequests(
+            f"{operation} was refused for now ({code}): {message}",
+            hint="Wait a few seconds and try again; the endpoint is not ready for this request yet.",
+            code=code,
+            retry_after_s=10,
+            details=details,
+        )
     if status is not None and 400 <= status < 500:
         return ApiError(
             f"{code}: {message}",
@@ -300,8 +332,9 @@ def _translate_client_error(
         )
     if code in UNAVAILABLE_CODES or status == 503:
         return ApiError(
-            f"AWS is temporarily unavailable ({code}): {message}",
-            hint="Try again in a minute.",
+            f"AWS is temporarily unavailable for {operation} ({code}), also after retries: {message}",
+            hint="Try again in a minute; if it persists, check the AWS Health Dashboard for SageMaker in "
+            "this region.",
             code="AwsUnavailable",
             status=503,
             details=details,

@@ -28,7 +28,7 @@ from botocore.exceptions import BotoCoreError
 from ...errors import ApiError, ServiceUnavailable
 from ...settings import ExtensionSettings
 from ..aws_detection import resolve_region as configured_region
-from .aws_errors import call_aws, remember_request
+from .aws_errors import BOTOCORE_MAX_ATTEMPTS, call_aws, max_call_seconds, remember_request
 
 T = TypeVar("T")
 
@@ -37,7 +37,6 @@ STUDIO_METADATA_FILE = Path("/opt/ml/metadata/resource-metadata.json")
 # tens of seconds (SageMaker itself cuts real-time invocations at 60 s), so the read timeout must exceed that.
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 70
-DEFAULT_MAX_ATTEMPTS = 3
 DATASET_WORKERS = 2
 
 
@@ -115,7 +114,10 @@ class AwsSession:
             max_workers=DATASET_WORKERS, thread_name_prefix="llama-neuron-datasets"
         )
         # AWS_MAX_ATTEMPTS wins when set (tests set 1 so moto's 500s for unimplemented calls fail fast).
-        max_attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+        max_attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or BOTOCORE_MAX_ATTEMPTS)
+        self.max_attempts = max_attempts
+        # The longest any one AWS call can take, retries included: nothing waits on AWS longer than this.
+        self.call_deadline_s = max_call_seconds(max_attempts, CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
         self._client_config = Config(
             region_name=self.region,
             connect_timeout=CONNECT_TIMEOUT_S,
