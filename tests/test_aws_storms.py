@@ -21,7 +21,6 @@ import pytest
 
 from jupyter_llama_neuron.backends.sagemaker import aws_errors, session
 from tests.rest_client import sagemaker_config
-from tests.test_invocations import send, sse  # noqa: F401  (fixtures)
 
 if TYPE_CHECKING:
     from tests.aws_emulator import AwsEmulator, CallRecorder
@@ -161,7 +160,7 @@ async def calm_calls(
 @pytest.mark.parametrize("kind", ["throttling", "unavailable", "internal"])
 async def test_a_short_storm_is_absorbed_by_the_retries(
     jp_fetch: Any,
-    sse: Any,  # noqa: F811
+    sse: Any,
     aws_emulator: AwsEmulator,
     aws_calls: CallRecorder,
     deployed: list[str],
@@ -189,7 +188,7 @@ async def test_a_short_storm_is_absorbed_by_the_retries(
 )
 async def test_a_long_storm_ends_each_request_with_a_clear_bounded_error(
     jp_fetch: Any,
-    sse: Any,  # noqa: F811
+    sse: Any,
     aws_emulator: AwsEmulator,
     aws_calls: CallRecorder,
     deployed: list[str],
@@ -226,7 +225,7 @@ async def test_a_long_storm_ends_each_request_with_a_clear_bounded_error(
 
 async def test_a_stream_that_fails_midway_ends_with_an_error_event(
     jp_fetch: Any,
-    sse: Any,  # noqa: F811
+    sse: Any,
     aws_emulator: AwsEmulator,
     deployed: list[str],
 ) -> None:
@@ -247,7 +246,7 @@ async def test_a_stream_that_fails_midway_ends_with_an_error_event(
 
 async def test_a_5xx_storm_at_the_start_of_a_stream_is_a_clear_503(
     jp_fetch: Any,
-    sse: Any,  # noqa: F811
+    sse: Any,
     aws_emulator: AwsEmulator,
     deployed: list[str],
 ) -> None:

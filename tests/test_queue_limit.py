@@ -16,7 +16,6 @@ from jupyter_llama_neuron.backends.local.worker_protocol import BUSY_RETRY_AFTER
 from jupyter_llama_neuron.errors import TooManyRequests
 from jupyter_llama_neuron.settings import DEFAULT_LOCAL_MAX_QUEUE, ExtensionSettings
 
-from .openapi_contract import assert_matches
 from .invocation_client import (
     BASE,
     assert_stream,
@@ -26,6 +25,7 @@ from .invocation_client import (
     send_request,
     wait_in_service,
 )
+from .openapi_contract import assert_matches
 
 API = ("llama-neuron", "api", "v1")
 QUEUE = 8  # LlamaNeuronApp.local_max_queue for this server
