@@ -8,11 +8,11 @@ than a hop to a thread, so they are the one file I/O done on the event loop.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ...atomic_files import write_json
 from ...resource_rules import is_resource_name
 from ...timestamps import iso, utc_now
 from ..base import DeploymentConfig
@@ -54,11 +54,7 @@ class EndpointRecords:
         return data if isinstance(data, dict) else None
 
     def write(self, record: dict[str, Any]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.path(record["name"])
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a reader never sees half a record
+        write_json(self.path(record["name"]), record)  # atomic: a reader never sees half a record
 
     def update(self, name: str, *, only_if_owner: bool = False, **changes: Any) -> dict[str, Any] | None:
         record = self.read(name)
