@@ -111,6 +111,7 @@ def test_local_server_killed_mid_deploy_mid_stream_and_mid_training(
     assert code == 202, created
     server.wait_for("endpoints", "kill-serving", until=lambda e: e["status"] == "InService")
     serving_pid = local_record(data_dir, "kill-serving")["pid"]
+    assert serving_pid in marked_processes(server.marker)  # the orphan check below sees the server's children
 
     # Training, far from done at the kill.
     code, job = server.call(
@@ -159,18 +160,18 @@ def test_local_server_killed_mid_deploy_mid_stream_and_mid_training(
     assert rest[-1][0] == "dropped", rest[-3:]
     assert "done" not in [kind for kind, _ in rest]
     state_files_parse(data_dir)
-    # Workers end with the server (their stdin closes); the trainer has no pipe to it and lives on.
+    # Workers end with the server (their stdin closes). The trainer reads no stdin: it lives on until its next
+    # progress line meets the closed pipe, or until the next server stops it (when it is still importing).
     workers = [pid for pid in (serving_pid, creating_pid) if isinstance(pid, int)]
     assert wait_gone(workers, EXIT_GRACE_S) == [], "a worker outlived the killed server"
-    assert pid_alive(training_pid), "the trainer was expected to outlive the server (it has no pipe to it)"
 
     server.start()
     code, listed = server.call("GET", "endpoints")
     assert code == 200, listed
     endpoints = by_name(listed["endpoints"])
     assert set(endpoints) == {"kill-serving", "kill-creating"}
-    # Their workers are gone: both are being relaunched, and say so.
-    assert {e["status"] for e in endpoints.values()} <= {"Creating", "InService"}, endpoints
+    # Their workers are gone: both are being relaunched (loading takes seconds), and say so.
+    assert {e["status"] for e in endpoints.values()} == {"Creating"}, endpoints
     code, jobs = server.call("GET", "training-jobs")
     assert code == 200, jobs
     killed_job = by_name(jobs["training_jobs"])["kill-training"]
