@@ -6,8 +6,10 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +19,13 @@ from tests.aws_emulator_wire import access_denied, payload_part, render_error, r
 from tests.iam_actions import actions_for
 
 _PATCHED = False
+
+
+def _paced(parts: list[bytes], delay_s: float) -> Iterator[bytes]:
+    for index, part in enumerate(parts):
+        if index:
+            time.sleep(delay_s)
+        yield part
 
 
 def apply_moto_patches() -> None:
@@ -276,8 +285,9 @@ def apply_moto_patches() -> None:
             unique_repr=base64.b64encode(json.dumps(unique_repr, default=str).encode()),
         )
         with STATE.lock:
-            chunk_bytes = STATE.stream_chunk_bytes
-        frames = b"".join(payload_part(chunk) for chunk in split_stream_body(body, content_type, chunk_bytes))
+            chunk_bytes, delay = STATE.stream_chunk_bytes, STATE.stream_part_delay_s
+        parts = [payload_part(chunk) for chunk in split_stream_body(body, content_type, chunk_bytes)]
+        frames: Any = b"".join(parts) if delay <= 0 else _paced(parts, delay)  # a generator: Flask streams it
         headers = {
             "Content-Type": "application/vnd.amazon.eventstream",
             "X-Amzn-SageMaker-Content-Type": content_type,

@@ -6,8 +6,9 @@ Creating, one InService answering a stream, a training job running), and the sec
 
 * every resource listed with its true status;
 * local mode: workers end with the server (their stdin closes) and the next server relaunches the endpoints
-  from their records, which answer again; the trainer, which has no pipe to the server, is stopped by the next
-  server and its job marked Failed with the reason (docs/architecture.md, backends/local/training.py);
+  from their records, which answer again; the trainer (no stdin pipe) ends at its next write to the dead
+  server's pipe or is stopped by the next server, and its job is marked Failed with the reason
+  (docs/architecture.md, backends/local/training.py);
 * SageMaker (the AWS emulator): the endpoints' and the job's status as AWS reports it, and a create retried
   with the same client_token after the restart returns what the first server made (no duplicate endpoint,
   endpoint config, model or training job in the account);
@@ -223,7 +224,12 @@ def emulator_counts(emulator: AwsEmulator) -> dict[str, int]:
     }
 
 
-def test_sagemaker_server_killed_mid_deploy_and_mid_training(
+def token_lines(count: int) -> str:
+    """An LMI token stream (JSON lines) of ``count`` tokens."""
+    return "".join(json.dumps({"token": {"text": f" word{index}"}}) + "\n" for index in range(count))
+
+
+def test_sagemaker_server_killed_mid_deploy_mid_stream_and_mid_training(
     tmp_path: Path, aws_emulator: AwsEmulator, servers: list[JupyterProcess]
 ) -> None:
     # Nothing finishes on its own: statuses change only when the test says so (restart_polls).
@@ -266,7 +272,16 @@ def test_sagemaker_server_killed_mid_deploy_and_mid_training(
     before = emulator_counts(aws_emulator)
     assert before == {"endpoints": 2, "endpoint_configs": 2, "models": 2, "training_jobs": 1}, before
 
+    # A token stream under way at the kill: the emulator sends a PayloadPart every half second.
+    aws_emulator.state.stream_part_delay_s = 0.5
+    aws_emulator.queue_results(token_lines(40), content_type="application/jsonlines")
+    stream = server.stream_events("kill-serving", {"inputs": "Count", "parameters": {}}, STREAM_TIMEOUT_S)
+    assert next(stream) == ("token", {"text": " word0"})
+
     server.kill()
+    rest = list(stream)
+    assert rest[-1][0] == "dropped", rest[-3:]
+    assert "done" not in [kind for kind, _ in rest]
     state_files_parse(data_dir)
     server.start()
 
@@ -285,6 +300,13 @@ def test_sagemaker_server_killed_mid_deploy_and_mid_training(
     assert code in (200, 202), job_again
     assert job_again["name"] == job["name"]
     assert emulator_counts(aws_emulator) == before
+
+    aws_emulator.state.stream_part_delay_s = 0.0
+    aws_emulator.queue_results(token_lines(3), content_type="application/jsonlines")
+    events = list(
+        server.stream_events("kill-serving", {"inputs": "Again", "parameters": {}}, STREAM_TIMEOUT_S)
+    )
+    assert [kind for kind, _ in events] == ["token", "token", "token", "done"], events
 
     restart_polls(aws_emulator, "endpoint", creating["name"], 0)
     server.wait_for("endpoints", creating["name"], until=lambda e: e["status"] == "InService")
