@@ -21,25 +21,30 @@ from typing import Any
 TEMP_SUFFIX = ".tmp"
 
 
-def write_text(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) atomically, creating its directory if needed."""
+def write_text(path: Path, text: str, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) atomically, creating its directory if needed.
+
+    ``durable=False`` skips the fsync (about 6 ms here, blocking): the rename is still atomic for a killed
+    process, only a power loss may lose the write. For bookkeeping written on the event loop at every request
+    or training step, where the previous value is an acceptable loss."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())  # the data is on disk before the rename makes it the file
+            if durable:
+                os.fsync(handle.fileno())  # the data is on disk before the rename makes it the file
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def write_json(path: Path, data: Any, **dumps: Any) -> None:
+def write_json(path: Path, data: Any, *, durable: bool = True, **dumps: Any) -> None:
     """``write_text`` of ``data`` as JSON: ``indent=2`` unless ``dumps`` says otherwise, a final newline."""
     dumps.setdefault("indent", 2)
-    write_text(path, json.dumps(data, **dumps) + "\n")
+    write_text(path, json.dumps(data, **dumps) + "\n", durable=durable)
 
 
 def is_temporary(path: Path) -> bool:

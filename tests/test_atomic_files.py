@@ -241,3 +241,17 @@ def test_every_restart_relevant_store_goes_through_atomic_files(
     assert CreatedRecord(tmp_path, "endpoint").name_for("token-1") == "first"
     assert CreatedRecord(tmp_path, "endpoint").name_for("token-2") is None
     assert not [p for p in tmp_path.rglob("*") if atomic_files.is_temporary(p)]
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_only_a_durable_write_waits_for_the_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, durable: bool
+) -> None:
+    """Bookkeeping written at every request (``durable=False``) skips the fsync but is still atomic."""
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    target = tmp_path / "record.json"
+    atomic_files.write_json(target, {"n": 1}, durable=durable)
+    assert json.loads(target.read_text(encoding="utf-8")) == {"n": 1}
+    assert len(synced) == (1 if durable else 0)
+    assert [p.name for p in tmp_path.iterdir()] == ["record.json"]

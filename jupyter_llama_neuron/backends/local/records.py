@@ -57,9 +57,10 @@ class EndpointRecords:
             return None
         return data if isinstance(data, dict) else None
 
-    def write(self, record: dict[str, Any]) -> None:
+    def write(self, record: dict[str, Any], *, durable: bool = True) -> None:
         try:
-            write_json(self.path(record["name"]), record)  # atomic: a reader never sees half a record
+            # atomic: a reader never sees half a record
+            write_json(self.path(record["name"]), record, durable=durable)
         except OSError as err:  # write_json removed its temp file; the previous record stays whole
             if err.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise InsufficientStorage(
@@ -70,7 +71,9 @@ class EndpointRecords:
                 ) from err
             raise
 
-    def update(self, name: str, *, only_if_owner: bool = False, **changes: Any) -> dict[str, Any] | None:
+    def update(
+        self, name: str, *, only_if_owner: bool = False, durable: bool = True, **changes: Any
+    ) -> dict[str, Any] | None:
         record = self.read(name)
         if record is None:
             return None  # deleted meanwhile
@@ -78,7 +81,7 @@ class EndpointRecords:
             return None
         record.update(changes)
         record["updated_at"] = iso(utc_now())
-        self.write(record)
+        self.write(record, durable=durable)
         return record
 
     def all(self) -> list[dict[str, Any]]:

@@ -114,9 +114,10 @@ class LocalTrainingJobs:
             return None
         return data if isinstance(data, dict) else None
 
-    def _write(self, record: dict[str, Any]) -> None:
+    def _write(self, record: dict[str, Any], *, durable: bool = True) -> None:
         record["updated_at"] = iso(utc_now())
-        write_json(self.job_dir(record["name"]) / JOB_FILE, record)  # atomic: never half a record
+        # atomic: never half a record
+        write_json(self.job_dir(record["name"]) / JOB_FILE, record, durable=durable)
 
     def _update(self, name: str, **changes: Any) -> dict[str, Any] | None:
         record = self._read(name)
@@ -485,7 +486,7 @@ class LocalTrainingJobs:
                     if record.get("secondary_status") == "Training" and event.get("step") == 1:
                         self._transition(record, "Training", "Training the LoRA adapters")
                     record["last_step"] = event.get("step")
-                    self._write(record)
+                    self._write(record, durable=False)  # per step, on the event loop: no fsync
                 if event.get("step") == event.get("of"):
                     self._append_log(
                         name, f"Step {event.get('step')}/{event.get('of')}: loss {event.get('loss')}"
