@@ -34,11 +34,11 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .atomic_files import write_json
 from .backends.base import Backend, BackendFacts, Endpoint
 from .billing import RUNNING_TRAINING_STATUSES, UNBILLED_STATUSES, hourly_burn
 from .endpoint_activity import ActivityTracker, Clock, Observation
@@ -92,10 +92,7 @@ class DeletionLog:
         return [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
 
     def _write(self, entries: list[dict[str, Any]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_json(self.path, entries)
 
     async def entries(self) -> list[dict[str, Any]]:
         async with self._lock:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .atomic_files import write_json
 from .backends.base import BackendFacts, Endpoint
 from .idle_policy import default_idle_minutes, guard_fields
 from .settings import ExtensionSettings
@@ -96,10 +96,7 @@ class ActivityTracker:
             return {}
 
     def _write_in_service(self, record: dict[str, str]) -> None:
-        self._in_service_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._in_service_path.with_name(f".{IN_SERVICE_FILE}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, self._in_service_path)
+        write_json(self._in_service_path, record)
 
     async def note_in_service(self, endpoints: list[Endpoint], now: datetime) -> None:
         """Start each endpoint's idle clock when it is first seen InService (file I/O in a thread)."""

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .atomic_files import write_json
 from .catalog import Catalog
 from .errors import EulaRequired, ServiceUnavailable
 
@@ -65,18 +65,7 @@ class EulaStore:
     def _write(self, records: dict[str, dict[str, Any]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._set_aside_if_corrupt()
-        payload = json.dumps({"version": FILE_VERSION, "records": records}, indent=2, sort_keys=True)
-        # Write to a temp file in the same directory and rename: a crash never leaves a half-written file.
-        fd, tmp = tempfile.mkstemp(prefix=".eula-", suffix=".json", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json(self.path, {"version": FILE_VERSION, "records": records}, sort_keys=True)
 
     def _set_aside_if_corrupt(self) -> None:
         """Keep an unreadable record file for inspection instead of silently overwriting it."""

@@ -14,13 +14,12 @@ Blocking file work: callers run ``load_*``/``save_*`` in a thread.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .atomic_files import write_text
 from .errors import BadRequest, NotFound
 from .resource_rules import safe_filename
 
@@ -110,7 +109,7 @@ def save_heldout_rows(data_dir: Path, dataset_id: str, rows: list[dict[str, Any]
         json.dumps({"prompt": row["prompt"], "reference": row["reference"]}, ensure_ascii=False) + "\n"
         for row in rows
     )
-    atomic_write_text(directory / f"{dataset_id}.jsonl", text)
+    write_text(directory / f"{dataset_id}.jsonl", text)
 
 
 def load_heldout_rows(data_dir: Path, dataset_uri: str) -> list[Row]:
@@ -178,17 +177,3 @@ def load_upload_rows(uploads_dir: Path, uri: str) -> list[Row]:
                 break
     _check_count(len(rows), path.name)
     return rows
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write through a temporary file in the same directory and rename, so readers never see half a file."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

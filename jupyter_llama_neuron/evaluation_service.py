@@ -24,13 +24,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .atomic_files import write_text
 from .endpoint_service import EndpointService
 from .errors import ApiError, BadRequest, Conflict, NotFound
 from .evaluation_export import export
 from .evaluation_metrics import DEFAULT_SEED, METRICS, score_answer, summarize
 from .evaluation_rows import (
     Row,
-    atomic_write_text,
     load_heldout_rows,
     load_upload_rows,
     parse_rows,
@@ -86,12 +86,12 @@ class EvaluationService:
                 continue
             if report.get("status") == "running":
                 self._finish(report, "stopped", RESTART_REASON)
-                atomic_write_text(path, json.dumps(report, ensure_ascii=False))
+                write_text(path, json.dumps(report, ensure_ascii=False))
             self._reports[evaluation_id] = report
 
     async def _save(self, report: dict[str, Any]) -> None:
         text = json.dumps(report, ensure_ascii=False)
-        await asyncio.to_thread(atomic_write_text, self._path(report["id"]), text)
+        await asyncio.to_thread(write_text, self._path(report["id"]), text)
 
     # --- views ----------------------------------------------------------------------------------------------
 

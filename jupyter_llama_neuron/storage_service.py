@@ -141,7 +141,10 @@ class StorageService:
                 hint="Wait until the upload has finished (or cancel it), then delete it.",
                 code="StorageItemInUse",
             )
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder.is_symlink():
+            folder.unlink()  # a link planted among the uploads: remove the link, never what it points to
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _delete_heldout(self, dataset_id: str, *, required: bool) -> None:
         path = self.heldout_dir / f"{dataset_id}.jsonl"
@@ -171,11 +174,11 @@ class StorageService:
                 continue
             if newest >= cutoff:
                 continue
-            size = _size(folder) if folder.is_dir() else folder.stat().st_size
-            if folder.is_dir():
+            size = _size(folder) if folder.is_dir() and not folder.is_symlink() else 0
+            if folder.is_dir() and not folder.is_symlink():
                 shutil.rmtree(folder, ignore_errors=True)
             else:
-                folder.unlink(missing_ok=True)
+                folder.unlink(missing_ok=True)  # a file, or a link (never what it points to)
             freed += size
         if freed:
             self.log.info("jupyter_llama_neuron: removed uploads older than a day (%d bytes)", freed)

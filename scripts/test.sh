@@ -33,7 +33,8 @@ OMP_NUM_THREADS=1 .venv-sdk3/bin/python -m pytest -q -p no:cacheprovider \
   tests/test_handlers_endpoints_sagemaker.py tests/test_aws_emulator_sdk3.py tests/test_notebooks.py \
   tests/test_notebooks_execute.py::test_sagemaker_deploy_notebook_runs_against_the_emulator \
   tests/test_notebooks_execute.py::test_sagemaker_train_notebook_fine_tunes_deploys_and_cleans_up \
-  tests/test_studio.py
+  tests/test_server_kill.py::test_sagemaker_server_killed_mid_deploy_mid_stream_and_mid_training \
+  tests/test_aws_storms.py tests/test_studio.py
 
 echo "==> SageMaker Studio install check (wheel + sagemaker 3.x + JupyterLab 4.5.10 on Python 3.12)"
 bash scripts/studio_check.sh

@@ -21,7 +21,8 @@ What the patch adds to moto 5.2.5:
 * DescribeModel echoes ``EnableNetworkIsolation``; ListTags on a missing ARN is a ValidationException (moto:
   a 500).
 * InvokeEndpointWithResponseStream returns real AWS event-stream frames (``PayloadPart``) built from the
-  same result queue as InvokeEndpoint (``/moto-api/static/sagemaker/endpoint-results``).
+  same result queue as InvokeEndpoint (``/moto-api/static/sagemaker/endpoint-results``), paced by
+  ``state.stream_part_delay_s`` when set.
 * Server-side error injection per operation (``inject_error``), rendered in the service's wire protocol;
   ``inject_quota`` renders SageMaker's ResourceLimitExceeded for an instance type; ``inject_storm`` makes
   operations throttle (ThrottlingException, 400) or fail (InternalFailure 500, ServiceUnavailable 503);

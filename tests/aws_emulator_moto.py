@@ -6,8 +6,10 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +28,13 @@ from tests.iam_actions import actions_for
 _PATCHED = False
 # The runtime names the endpoint in the path (/endpoints/<name>/invocations...), not in a JSON body.
 _RUNTIME_PATH = re.compile(r"/endpoints/([^/]+)/invocations")
+
+
+def _paced(parts: list[bytes], delay_s: float) -> Iterator[bytes]:
+    for index, part in enumerate(parts):
+        if index:
+            time.sleep(delay_s)
+        yield part
 
 
 def apply_moto_patches() -> None:
@@ -285,14 +294,15 @@ def apply_moto_patches() -> None:
             unique_repr=base64.b64encode(json.dumps(unique_repr, default=str).encode()),
         )
         with STATE.lock:
-            chunk_bytes = STATE.stream_chunk_bytes
+            chunk_bytes, delay = STATE.stream_chunk_bytes, STATE.stream_part_delay_s
             failure = STATE.stream_failure
-        parts = split_stream_body(body, content_type, chunk_bytes)
+        chunks = split_stream_body(body, content_type, chunk_bytes)
         if failure is not None:
-            parts = parts[: failure[2]]
-        frames = b"".join(payload_part(chunk) for chunk in parts)
+            chunks = chunks[: failure[2]]
+        parts = [payload_part(chunk) for chunk in chunks]
         if failure is not None:
-            frames += exception_event(failure[0], failure[1])
+            parts.append(exception_event(failure[0], failure[1]))
+        frames: Any = b"".join(parts) if delay <= 0 else _paced(parts, delay)  # a generator: Flask streams it
         headers = {
             "Content-Type": "application/vnd.amazon.eventstream",
             "X-Amzn-SageMaker-Content-Type": content_type,

@@ -43,6 +43,9 @@ class EmulatorState:
     failure_reason: str = DEFAULT_FAILURE_REASON
     # 0: PayloadParts follow the body's lines (jsonlines) or words; >0: fixed-size chunks (line buffering).
     stream_chunk_bytes: int = 0
+    # Seconds between PayloadParts (0: the whole stream at once). A real endpoint sends each part as it is
+    # generated; a pause lets a test act while a stream is under way.
+    stream_part_delay_s: float = 0.0
     polls: dict[str, int] = field(
         default_factory=dict
     )  # resource ARN -> describes left before the next status
@@ -68,6 +71,7 @@ class EmulatorState:
             self.training_running_polls = defaults.training_running_polls
             self.failure_reason = defaults.failure_reason
             self.stream_chunk_bytes = defaults.stream_chunk_bytes
+            self.stream_part_delay_s = defaults.stream_part_delay_s
             self.polls.clear()
             self.errors.clear()
             self.denied.clear()

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import errno
 import importlib.util
+import io
 import json
 import os
-import pathlib
 import shutil
 import time
 from pathlib import Path
@@ -143,23 +143,28 @@ async def test_a_disk_that_fills_mid_conversion_fails_clearly_and_the_next_deplo
 
 
 class RecordDiskFull:
-    """``Path.write_text`` on a full disk, for endpoint record files only: half the text lands, then
-    ENOSPC."""
+    """A full disk under the endpoint records: ``atomic_files`` opens its temporary file there, half the text
+    lands, then the write fails with ENOSPC (as ``write(2)`` does when the disk fills)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
-        self.real = pathlib.Path.write_text
+        real_fdopen = os.fdopen
         self.directory = directory
         self.hits = 0
         full = self
 
-        def write_text(path: Path, data: str, *args: Any, **kwargs: Any) -> int:
-            if path.parent != full.directory:
-                return full.real(path, data, *args, **kwargs)
-            full.hits += 1
-            full.real(path, data[: len(data) // 2], *args, **kwargs)
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        class HalfWritten(io.TextIOWrapper):
+            def write(self, text: str) -> int:
+                full.hits += 1
+                super().write(text[: len(text) // 2])
+                super().flush()
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-        monkeypatch.setattr(pathlib.Path, "write_text", write_text)
+        def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+            if Path(os.readlink(f"/proc/self/fd/{fd}")).parent != full.directory:
+                return real_fdopen(fd, *args, **kwargs)
+            return HalfWritten(real_fdopen(fd, "wb"), encoding=kwargs.get("encoding", "utf-8"))
+
+        monkeypatch.setattr(os, "fdopen", fdopen)  # what atomic_files opens its temporary file with
 
 
 async def test_a_full_disk_while_writing_an_endpoint_record_leaves_no_corrupt_record(

@@ -32,17 +32,14 @@ from ..base import (
 )
 from . import memory_budget
 from .model_store import ModelStore, ResolvedModel, display_name_of
-from .process import json_lines, kill_stale, launch, log_tail, runs_module, signal_name, start_time, stop
 from .records import EndpointRecords, config_of, minutes_of
 from .standby_pool import StandbyPool
 from .worker_protocol import WorkerProcess, generate_request, worker_error
+from .workers import LocalWorkers
 
 ACTIVE_STATUSES = ("Creating", "InService")
-WORKER_MODULE = "jupyter_llama_neuron.backends.local.worker"
 # Loading the stand-in takes ~5 s (mostly `import torch`); a mapped 7B model in fp32 can take minutes.
 READY_TIMEOUT_S = 900.0
-STOP_GRACE_S = 5.0
-LOG_TAIL_LINES = 8
 
 
 class CatalogLike(Protocol):
@@ -67,7 +64,6 @@ class LocalEndpoints:
         # second server (or a restarted one) that took an endpoint over is not overwritten by the old one.
         self._owner = uuid.uuid4().hex
         self.records = EndpointRecords(self.endpoints_dir, self._owner)
-        self._workers: dict[str, WorkerProcess] = {}
         self._launches: dict[str, asyncio.Task[None]] = {}
         self._recovered = False
         self._recover_lock: asyncio.Lock | None = None
@@ -79,6 +75,7 @@ class LocalEndpoints:
             log,
             enabled=settings.local_standby_worker,
         )
+        self.workers = LocalWorkers(settings, self.records, self.standby, log, on_crash=self._fail)
 
     # -- paths and records -----------------------------------------------------------------------------------
 
@@ -97,7 +94,7 @@ class LocalEndpoints:
 
     def _to_endpoint(self, record: dict[str, Any]) -> Endpoint:
         config = config_of(record)
-        worker = self._workers.get(record["name"])
+        worker = self.workers.get(record["name"])
         extra: dict[str, Any] = {
             "pid": record.get("pid"),
             "model_dir": record.get("model_dir"),
@@ -220,12 +217,12 @@ class LocalEndpoints:
             launch.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await launch
-        worker = self._workers.pop(name, None)
+        worker = self.workers.forget(name)
         if worker is not None:
-            await self._stop_worker(worker, reason=f"Endpoint {name} was deleted.")
+            await self.workers.stop(worker, reason=f"Endpoint {name} was deleted.")
         record = self.records.read(name)
         if record is not None and record.get("pid") and record.get("owner") != self._owner:
-            await self._kill_stale(record)  # owned by a server that is gone; its worker may linger
+            await self.workers.kill_stale(record)  # owned by a server that is gone; its worker may linger
         for path in (self.records.path(name), self.records.log_path(name)):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
@@ -293,8 +290,8 @@ class LocalEndpoints:
                     yield event
                 elif kind == "done":
                     finished = True
-                    try:
-                        self.records.update(name, last_invoked_at=iso(utc_now()))
+                    try:  # at every answer, on the event loop: no fsync (atomic_files.write_text)
+                        self.records.update(name, durable=False, last_invoked_at=iso(utc_now()))
                     except InsufficientStorage as exc:  # bookkeeping must not cost the user the answer
                         self._log.warning("jupyter_llama_neuron: %s", exc.message)
                     yield event
@@ -308,7 +305,8 @@ class LocalEndpoints:
                         f"The local worker for endpoint {name} stopped while answering: "
                         f"{event.get('message')}",
                         code="LocalWorkerExited",
-                        hint="The endpoint is marked Failed; delete it and deploy again.",
+                        hint="The endpoint is marked Failed: restart it in Resources, or delete it and "
+                        "deploy again.",
                     )
         finally:
             worker.pending.pop(request_id, None)
@@ -351,11 +349,9 @@ class LocalEndpoints:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._launches.clear()
-        workers = list(self._workers.values())
-        self._workers.clear()
         await asyncio.gather(
             self.standby.close(),
-            *(self._stop_worker(w, reason="The server is shutting down.") for w in workers),
+            *(self.workers.stop(w, reason="The server is shutting down.") for w in self.workers.forget_all()),
             return_exceptions=True,
         )
 
@@ -397,14 +393,14 @@ class LocalEndpoints:
                 if status == "Creating"
                 else "Restart it in Resources, or delete it and deploy again.",
             )
-        worker = self._workers.get(name)
+        worker = self.workers.get(name)
         if worker is None or not worker.alive:
             gone = worker.dead_reason if worker is not None else None
             reason = gone or "no worker is running for it in this server"
             raise ServiceUnavailable(
                 f"Endpoint {name} cannot answer: {reason}.",
                 code="LocalWorkerExited",
-                hint="Delete it and deploy again.",
+                hint="Restart it in Resources once it shows Failed, or delete it and deploy again.",
             )
         return worker
 
@@ -449,12 +445,12 @@ class LocalEndpoints:
             if not (model_dir / "config.json").is_file():
                 raise ServiceUnavailable(f"The model folder {model_dir} is gone (no config.json).")
             self.records.update(name, phase="loading model")
-            worker = await self._spawn(name, record, model_dir)
+            worker = await self.workers.spawn(name, record, model_dir)
             try:
                 ready = await asyncio.wait_for(asyncio.shield(worker.ready), READY_TIMEOUT_S)
             except asyncio.TimeoutError:
-                self._workers.pop(name, None)
-                await self._stop_worker(worker, reason="it did not finish loading in time")
+                self.workers.forget(name)
+                await self.workers.stop(worker, reason="it did not finish loading in time")
                 raise ServiceUnavailable(
                     f"The model did not finish loading within {READY_TIMEOUT_S:.0f} s."
                 ) from None
@@ -491,115 +487,6 @@ class LocalEndpoints:
             name, only_if_owner=True, status="Failed", failure_reason=reason, phase=None, pid=None
         )
 
-    async def _spawn(self, name: str, record: Mapping[str, Any], model_dir: Path) -> WorkerProcess:
-        config = record.get("config") or {}
-        threads = max(1, int(self._settings.local_torch_threads))
-        # The stand-in is stored in fp32 (bf16 is only fast on CPUs with AMX/AVX512-BF16); other folders keep
-        # their own dtype, with fp16 served as bf16 by the worker.
-        dtype = "float32" if record.get("source") == "stand-in" else "auto"
-        args = [
-            "--model",
-            str(model_dir),
-            "--n-positions",
-            str(int(config.get("n_positions", 2048))),
-            # Rolling batch size = how many generations run at once; tensor parallelism has no local meaning.
-            "--concurrency",
-            str(max(1, int(config.get("max_rolling_batch_size", 1)))),
-            # Requests waiting beyond the rolling batch; the next one is a 429 (worker_protocol.worker_error).
-            "--max-queue",
-            str(max(1, int(self._settings.local_max_queue))),
-            "--threads",
-            str(threads),
-            "--dtype",
-            dtype,
-            # Marks the process as this endpoint's worker, so a later server can recognise a stale one by PID.
-            f"--endpoint={name}",
-        ]
-        log_path = self.records.log_path(name)
-        process = await self.standby.load(args, log_path)
-        if process is None:
-            process = await launch(WORKER_MODULE, args, threads=threads, log_path=log_path, stdin_pipe=True)
-        worker = WorkerProcess(
-            name=name, process=process, log_path=log_path, ready=asyncio.get_running_loop().create_future()
-        )
-        self._workers[name] = worker
-        # The start time names the process even when its command line does not (a standby's): see _kill_stale.
-        self.records.update(name, pid=process.pid, pid_start=start_time(process.pid), owner=self._owner)
-        worker.reader = asyncio.get_running_loop().create_task(self._read(worker), name=f"jln-reader-{name}")
-        return worker
-
-    async def _read(self, worker: WorkerProcess) -> None:
-        """Route every line the worker prints; when it exits, fail what was waiting and record why."""
-        try:
-            async for message in json_lines(worker.process):
-                event = message.get("event")
-                if event == "ready":
-                    worker.info = message
-                    if not worker.ready.done():
-                        worker.ready.set_result(message)
-                elif event == "fatal":
-                    worker.fatal = str(message.get("message") or "the worker could not start")
-                else:
-                    queue = worker.pending.get(str(message.get("id")))
-                    if queue is not None:
-                        queue.put_nowait(message)
-        finally:
-            code = await worker.process.wait()
-            if worker.fatal:
-                reason = worker.fatal
-            elif code < 0:
-                reason = f"the local worker was killed by {signal_name(code)}"
-            else:
-                reason = f"the local worker exited with code {code}"
-            tail = (
-                log_tail(worker.log_path, LOG_TAIL_LINES, " | ")
-                if not worker.fatal and not worker.stopping
-                else ""
-            )
-            if tail:
-                reason = f"{reason}. Last log lines: {tail}"
-            worker.dead_reason = reason
-            if not worker.ready.done():
-                worker.ready.set_result({"event": "exit", "message": reason})
-            for queue in worker.pending.values():
-                queue.put_nowait({"event": "exit", "message": reason})
-            if not worker.stopping and self._workers.get(worker.name) is worker:
-                self._workers.pop(worker.name, None)
-                record = self.records.read(worker.name)
-                # Failed while loading is reported by _launch; a crash after InService is reported here.
-                if record is not None and record.get("status") == "InService":
-                    self._fail(worker.name, reason[0].upper() + reason[1:])
-
-    async def _stop_worker(self, worker: WorkerProcess, *, reason: str) -> None:
-        """Close stdin (the worker cancels and exits), then terminate, then kill, each after a grace time."""
-        worker.stopping = True
-        await stop(worker.process, STOP_GRACE_S, close_stdin=True)
-        if worker.reader is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(worker.reader, STOP_GRACE_S)
-        worker.dead_reason = worker.dead_reason or reason
-
-    async def _kill_stale(self, record: Mapping[str, Any]) -> None:
-        """Kill a worker a previous server started for this endpoint, if it is still that process: the
-        same PID and start time (a worker loaded in a standby has no ``--endpoint=`` on its command line),
-        or, for records without a start time, the worker module and ``--endpoint=<name>`` on it."""
-        pid = record.get("pid")
-        started = record.get("pid_start")
-        name = str(record.get("name"))
-        marker = f"--endpoint={name}"
-        if not isinstance(pid, int) or pid <= 0:
-            return
-        if isinstance(started, int):
-            ours = start_time(pid) == started  # PID + start time: one process since boot
-        else:
-            ours = runs_module(pid, WORKER_MODULE, marker)
-        if not ours:
-            return
-        self._log.info("jupyter_llama_neuron: stopping stale worker %s of endpoint %s", pid, name)
-        await kill_stale(
-            pid, WORKER_MODULE, marker, STOP_GRACE_S, started=started if isinstance(started, int) else None
-        )
-
     async def _ensure_recovered(self) -> None:
         """On first use: relaunch the endpoints a previous server left Creating/InService (their records are
         the source of truth), after stopping any of its workers that are still running."""
@@ -611,7 +498,7 @@ class LocalEndpoints:
             if self._recovered:
                 return
             for record in self.records.all():
-                if record.get("status") not in ACTIVE_STATUSES or record["name"] in self._workers:
+                if record.get("status") not in ACTIVE_STATUSES or record["name"] in self.workers:
                     continue
                 await self._relaunch(record, why="after a server restart")
             self._recovered = True
@@ -624,7 +511,7 @@ class LocalEndpoints:
         updated = self.records.update(
             name, owner=self._owner, status="Creating", failure_reason=None, phase="restarting"
         )
-        await self._kill_stale(record)
+        await self.workers.kill_stale(record)
         self.records.update(name, pid=None, pid_start=None)
         self._log.info("jupyter_llama_neuron: relaunching local endpoint %s %s", name, why)
         self._start_launch(name)

@@ -1,19 +1,21 @@
 """Local endpoint records: ``<data_dir>/local/endpoints/<name>.json``, one per endpoint, written atomically,
 so endpoints survive a restart the way AWS resources do; ``<name>.log`` holds the worker's stderr.
 
-Record files are a few hundred bytes on local disk; reading/writing them inline costs microseconds, far less
-than a hop to a thread, so they are the one file I/O done on the event loop.
+Record files are a few hundred bytes on local disk, the one file I/O done on the event loop: a read costs
+microseconds; a write (``atomic_files``: temp file, fsync, rename) about 6 ms on the dev machine's ext4 (fsync
+dominates). A record changes a few times per deploy and once per invocation; written from a thread, it could
+race the next read-modify-write of the same record.
 """
 
 from __future__ import annotations
 
 import errno
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ...atomic_files import write_json
 from ...errors import InsufficientStorage
 from ...resource_rules import is_resource_name
 from ...timestamps import iso, utc_now
@@ -55,15 +57,11 @@ class EndpointRecords:
             return None
         return data if isinstance(data, dict) else None
 
-    def write(self, record: dict[str, Any]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.path(record["name"])
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    def write(self, record: dict[str, Any], *, durable: bool = True) -> None:
         try:
-            tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-            os.replace(tmp, path)  # atomic: a reader never sees half a record
-        except OSError as err:
-            tmp.unlink(missing_ok=True)  # the previous record stays whole; no half-written temp file is left
+            # atomic: a reader never sees half a record
+            write_json(self.path(record["name"]), record, durable=durable)
+        except OSError as err:  # write_json removed its temp file; the previous record stays whole
             if err.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise InsufficientStorage(
                     f"The disk holding {self.directory} is full ({err.strerror}): the endpoint's record "
@@ -73,7 +71,9 @@ class EndpointRecords:
                 ) from err
             raise
 
-    def update(self, name: str, *, only_if_owner: bool = False, **changes: Any) -> dict[str, Any] | None:
+    def update(
+        self, name: str, *, only_if_owner: bool = False, durable: bool = True, **changes: Any
+    ) -> dict[str, Any] | None:
         record = self.read(name)
         if record is None:
             return None  # deleted meanwhile
@@ -81,7 +81,7 @@ class EndpointRecords:
             return None
         record.update(changes)
         record["updated_at"] = iso(utc_now())
-        self.write(record)
+        self.write(record, durable=durable)
         return record
 
     def all(self) -> list[dict[str, Any]]:

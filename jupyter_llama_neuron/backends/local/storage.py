@@ -138,7 +138,10 @@ def delete_local_item(items: Sequence[StorageItem], kind: str, item_id: str) -> 
     if kind == "training_output":
         for extra in path.parent.glob(TMP_PREFIX + "*"):
             shutil.rmtree(extra, ignore_errors=True)
-    shutil.rmtree(path, ignore_errors=True)
+    if path.is_symlink():
+        path.unlink()  # a link planted in the data dir: remove the link, never what it points to
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _inside(path: object, folder: Path) -> bool:

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import shutil
 import signal
 import uuid
@@ -29,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ...atomic_files import write_json
 from ...errors import ApiError, Conflict, NotFound, ServiceUnavailable
 from ...prompt_template import parse_template
 from ...settings import ExtensionSettings
@@ -114,14 +114,10 @@ class LocalTrainingJobs:
             return None
         return data if isinstance(data, dict) else None
 
-    def _write(self, record: dict[str, Any]) -> None:
-        folder = self.job_dir(record["name"])
-        folder.mkdir(parents=True, exist_ok=True)
+    def _write(self, record: dict[str, Any], *, durable: bool = True) -> None:
         record["updated_at"] = iso(utc_now())
-        path = folder / JOB_FILE
-        tmp = folder / f".{JOB_FILE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a reader never sees half a record
+        # atomic: never half a record
+        write_json(self.job_dir(record["name"]) / JOB_FILE, record, durable=durable)
 
     def _update(self, name: str, **changes: Any) -> dict[str, Any] | None:
         record = self._read(name)
@@ -490,7 +486,7 @@ class LocalTrainingJobs:
                     if record.get("secondary_status") == "Training" and event.get("step") == 1:
                         self._transition(record, "Training", "Training the LoRA adapters")
                     record["last_step"] = event.get("step")
-                    self._write(record)
+                    self._write(record, durable=False)  # per step, on the event loop: no fsync
                 if event.get("step") == event.get("of"):
                     self._append_log(
                         name, f"Step {event.get('step')}/{event.get('of')}: loss {event.get('loss')}"

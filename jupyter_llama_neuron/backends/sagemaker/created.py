@@ -14,10 +14,11 @@ Thread-safe: used from the backend's worker threads.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from pathlib import Path
+
+from ...atomic_files import write_json
 
 TOKENS_FILE = "sagemaker_client_tokens.json"
 TOKENS_KEPT = 500
@@ -61,10 +62,7 @@ class CreatedRecord:
                 del self._tokens[next(iter(self._tokens))]
             everything = self._load()
             everything[self._kind] = dict(self._tokens)
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._path.with_name(f".{TOKENS_FILE}.{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_text(json.dumps(everything, indent=2) + "\n", encoding="utf-8")
-            os.replace(tmp, self._path)
+            write_json(self._path, everything)
 
     def recent(self, indexed: set[str]) -> list[str]:
         """Names created lately that the index does not show yet (those it shows are forgotten)."""
