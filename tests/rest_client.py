@@ -31,6 +31,19 @@ async def accept_eula(jp_fetch: Any, model_id: str = MODEL_7B) -> None:
     assert code == 200
 
 
+def local_config(tmp_path: Path, model_dir: Path, model_id: str = MODEL_7B, **extra: Any) -> dict[str, Any]:
+    """A server configuration for the local backend serving ``model_dir`` (a tiny model) for ``model_id``:
+    one torch thread, no standby worker (a test that wants one says so)."""
+    return {
+        "backend": "local",
+        "data_dir": str(tmp_path / "llama-neuron-data"),
+        "local_model_paths": {model_id: str(model_dir)},
+        "local_torch_threads": 1,
+        "local_standby_worker": False,
+        **extra,
+    }
+
+
 def sagemaker_config(tmp_path: Path, aws_emulator: AwsEmulator, **extra: Any) -> dict[str, Any]:
     """A server configuration for the SageMaker backend against the in-process AWS emulator."""
     return {

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.rest_client import API, MODEL_7B, accept_eula, call
+from tests.rest_client import API, MODEL_7B, accept_eula, call, local_config
 from tests.tiny_model import tiny_model_dir  # noqa: F401  (session fixture)
 
 from .openapi_contract import assert_matches
@@ -26,13 +26,7 @@ FAIL_TIMEOUT_S = 60.0
 
 @pytest.fixture
 def llama_neuron_config(tmp_path: Path, tiny_model_dir: Path) -> dict[str, Any]:  # noqa: F811
-    return {
-        "backend": "local",
-        "data_dir": str(tmp_path / "llama-neuron-data"),
-        "local_model_paths": {MODEL_7B: str(tiny_model_dir)},
-        "local_torch_threads": 1,
-        "local_standby_worker": False,
-    }
+    return local_config(tmp_path, tiny_model_dir, MODEL_7B)
 
 
 async def wait_for_status(jp_fetch: Any, name: str, until: set[str], timeout: float) -> dict[str, Any]:

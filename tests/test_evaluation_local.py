@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPResponse
 
+from tests.rest_client import local_config
 from tests.test_notebooks_execute import (  # noqa: F401  (kernel_name is a fixture)
     CellRunner,
     kernel_name,
@@ -32,12 +33,7 @@ ROWS = [
 
 @pytest.fixture
 def llama_neuron_config(tmp_path: Path, tiny_model_dir: Path) -> dict[str, Any]:  # noqa: F811
-    return {
-        "backend": "local",
-        "data_dir": str(tmp_path / "llama-neuron-data"),
-        "local_model_paths": {MODEL_7B: str(tiny_model_dir)},
-        "local_torch_threads": 1,
-    }
+    return local_config(tmp_path, tiny_model_dir, MODEL_7B)
 
 
 async def rest(jp_fetch: Any, method: str, *path: str, body: Any = None) -> tuple[int, Any]:

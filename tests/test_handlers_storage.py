@@ -17,7 +17,7 @@ import pytest
 from jupyter_llama_neuron.settings import ExtensionSettings
 from jupyter_llama_neuron.storage_service import StorageService
 from tests.fakes import FakeBackend, FakeProvider
-from tests.rest_client import accept_eula, call
+from tests.rest_client import accept_eula, call, local_config
 from tests.test_training_local import MODEL_7B, instruction_rows
 from tests.tiny_model import tiny_model_dir  # noqa: F401  (session fixture)
 
@@ -28,13 +28,7 @@ API = ("llama-neuron", "api", "v1")
 
 @pytest.fixture
 def llama_neuron_config(tmp_path: Path, tiny_model_dir: Path) -> dict[str, Any]:  # noqa: F811
-    return {
-        "backend": "local",
-        "data_dir": str(tmp_path / "data"),
-        "local_model_paths": {MODEL_7B: str(tiny_model_dir)},
-        "local_torch_threads": 1,
-        "local_standby_worker": False,
-    }
+    return local_config(tmp_path, tiny_model_dir, MODEL_7B)
 
 
 async def storage(jp_fetch: Any) -> dict[str, Any]:
@@ -64,7 +58,7 @@ async def test_storage_lists_sizes_and_refuses_to_delete_what_is_in_use(
     tmp_path: Path,
     tiny_model_dir: Path,  # noqa: F811
 ) -> None:
-    data_dir = tmp_path / "data"
+    data_dir = tmp_path / "llama-neuron-data"
     await accept_eula(jp_fetch)
     listed = await storage(jp_fetch)
     assert (listed["backend"], listed["items"], listed["total_bytes"]) == ("local", [], 0)

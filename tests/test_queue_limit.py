@@ -26,6 +26,7 @@ from .invocation_client import (
     wait_in_service,
 )
 from .openapi_contract import assert_matches
+from .rest_client import local_config
 
 API = ("llama-neuron", "api", "v1")
 QUEUE = 8  # LlamaNeuronApp.local_max_queue for this server
@@ -38,14 +39,7 @@ BODY = {"inputs": "Return the value", "parameters": {"max_new_tokens": 400}}
 
 @pytest.fixture
 def llama_neuron_config(tmp_path: Path, tiny_model_dir: Path) -> dict[str, Any]:
-    return {
-        "backend": "local",
-        "data_dir": str(tmp_path / "llama-neuron-data"),
-        "local_model_paths": {BASE: str(tiny_model_dir)},
-        "local_torch_threads": 1,
-        "local_standby_worker": False,
-        "local_max_queue": QUEUE,
-    }
+    return local_config(tmp_path, tiny_model_dir, BASE, local_max_queue=QUEUE)
 
 
 def test_a_busy_worker_is_a_429_to_retry() -> None:

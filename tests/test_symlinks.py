@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.rest_client import call
+from tests.rest_client import call, local_config
 from tests.test_training_local import MODEL_7B
 from tests.tiny_model import tiny_model_dir  # noqa: F401  (session fixture)
 
@@ -21,13 +21,7 @@ UPLOAD_ID = "0123456789abcdef0123456789abcdef"
 
 @pytest.fixture
 def llama_neuron_config(tmp_path: Path, tiny_model_dir: Path) -> dict[str, Any]:  # noqa: F811
-    return {
-        "backend": "local",
-        "data_dir": str(tmp_path / "data"),
-        "local_model_paths": {MODEL_7B: str(tiny_model_dir)},
-        "local_torch_threads": 1,
-        "local_standby_worker": False,
-    }
+    return local_config(tmp_path, tiny_model_dir, MODEL_7B)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from jupyter_llama_neuron.backends.local.backend import LocalBackend
 from jupyter_llama_neuron.backends.local.training import SERVER_STOPPED, local_plan, response_marker
 from jupyter_llama_neuron.errors import Conflict, NotFound
 from jupyter_llama_neuron.settings import ExtensionSettings
-from tests.rest_client import call
+from tests.rest_client import call, local_config
 from tests.tiny_model import tiny_model_dir  # noqa: F401  (session fixture)
 
 from .openapi_contract import assert_matches
@@ -173,12 +173,7 @@ def test_response_marker_comes_from_the_template() -> None:
 
 @pytest.fixture
 def llama_neuron_config(tmp_path: Path, tiny_model_dir: Path) -> dict[str, Any]:  # noqa: F811
-    return {
-        "backend": "local",
-        "data_dir": str(tmp_path / "llama-neuron-data"),
-        "local_model_paths": {MODEL_7B: str(tiny_model_dir)},
-        "local_torch_threads": 1,
-    }
+    return local_config(tmp_path, tiny_model_dir, MODEL_7B)
 
 
 async def poll(jp_fetch: Any, *path: str, until: Any, timeout: float = 180) -> Any:
