@@ -43,6 +43,7 @@ import { EulaDialog } from './EulaDialog';
 import { FineTuneView } from './FineTuneView';
 import { ModelDetail } from './ModelDetail';
 import { PanelTabBar } from './PanelTabBar';
+import { PanelTabPanel } from './PanelTabPanel';
 import { PlaygroundView } from './PlaygroundView';
 import { ResourcesView } from './ResourcesView';
 
@@ -425,13 +426,7 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
         <BackendHeader status={status} onRetry={() => void loadStatus()} />
         <PanelTabBar tab={tab} onChange={setTab} />
 
-        <div
-          role="tabpanel"
-          id="jp-LlamaNeuron-tabpanel-catalog"
-          aria-labelledby="jp-LlamaNeuron-tab-catalog"
-          hidden={tab !== 'catalog'}
-          className="jp-LlamaNeuron-tabpanel"
-        >
+        <PanelTabPanel name="catalog" selected={tab}>
           {page.kind === 'list' && (
             <CatalogView
               models={models}
@@ -498,15 +493,9 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
               }
             />
           )}
-        </div>
+        </PanelTabPanel>
 
-        <div
-          role="tabpanel"
-          id="jp-LlamaNeuron-tabpanel-resources"
-          aria-labelledby="jp-LlamaNeuron-tab-resources"
-          hidden={tab !== 'resources'}
-          className="jp-LlamaNeuron-tabpanel"
-        >
+        <PanelTabPanel name="resources" selected={tab}>
           {tab === 'resources' && (
             <ResourcesView
               local={local}
@@ -517,15 +506,9 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
               onOpenTrainingJob={job => navigator.openTrainingJob(job.name)}
             />
           )}
-        </div>
+        </PanelTabPanel>
 
-        <div
-          role="tabpanel"
-          id="jp-LlamaNeuron-tabpanel-playground"
-          aria-labelledby="jp-LlamaNeuron-tab-playground"
-          hidden={tab !== 'playground'}
-          className="jp-LlamaNeuron-tabpanel"
-        >
+        <PanelTabPanel name="playground" selected={tab}>
           {/* Kept mounted while hidden, so an answer keeps streaming and the thread survives tab switches. */}
           <PlaygroundView
             models={catalogModels}
@@ -534,47 +517,29 @@ export function LlamaNeuronPanel(props: ILlamaNeuronPanelProps): JSX.Element {
             onSelect={setPlaygroundEndpoint}
             request={playgroundRequest}
           />
-        </div>
+        </PanelTabPanel>
 
-        <div
-          role="tabpanel"
-          id="jp-LlamaNeuron-tabpanel-compare"
-          aria-labelledby="jp-LlamaNeuron-tab-compare"
-          hidden={tab !== 'compare'}
-          className="jp-LlamaNeuron-tabpanel"
-        >
+        <PanelTabPanel name="compare" selected={tab}>
           <CompareView
             models={catalogModels}
             request={compareRequest}
             onEvaluate={request => navigator.openEvaluate(request)}
           />
-        </div>
+        </PanelTabPanel>
 
-        <div
-          role="tabpanel"
-          id="jp-LlamaNeuron-tabpanel-finetune"
-          aria-labelledby="jp-LlamaNeuron-tab-finetune"
-          hidden={tab !== 'finetune'}
-          className="jp-LlamaNeuron-tabpanel"
-        >
+        <PanelTabPanel name="finetune" selected={tab}>
           {/* Kept mounted while hidden, so a wizard in progress (and an upload) survives tab switches. */}
           <FineTuneView
             models={models}
             status={statusValue}
             navigator={navigator}
           />
-        </div>
+        </PanelTabPanel>
 
-        <div
-          role="tabpanel"
-          id="jp-LlamaNeuron-tabpanel-evaluate"
-          aria-labelledby="jp-LlamaNeuron-tab-evaluate"
-          hidden={tab !== 'evaluate'}
-          className="jp-LlamaNeuron-tabpanel"
-        >
+        <PanelTabPanel name="evaluate" selected={tab}>
           {/* Kept mounted while hidden, so a running evaluation keeps its progress. */}
           <EvaluateView request={evaluateRequest} />
-        </div>
+        </PanelTabPanel>
 
         {eulaCard && (
           <EulaDialog
